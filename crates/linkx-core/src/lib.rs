@@ -1,0 +1,12 @@
+//! Domain types, URL normalisation, text helpers and configuration of Link Exchange.
+//!
+//! Everything here is a pure function of its input: this crate must never do I/O or be async,
+//! so every other crate can depend on it.
+
+pub mod config;
+pub mod domain;
+pub mod text;
+pub mod urlnorm;
+
+pub use config::Config;
+pub use domain::{Display, FullText, SourceUrl, slugify};

@@ -1,0 +1,229 @@
+//! Plain text from (already sanitized or untrusted) HTML, and excerpts of it.
+//!
+//! This is a tolerant scanner, not an HTML parser: it must never panic and never return markup.
+
+/// Block-level elements whose boundaries become paragraph breaks in plain text.
+fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "p" | "div" | "br" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+            | "blockquote" | "pre" | "section" | "article" | "tr" | "table" | "figure" | "hr"
+    )
+}
+
+/// Elements whose content is never text a reader sees.
+fn is_hidden(tag: &str) -> bool {
+    matches!(tag, "script" | "style" | "noscript" | "template" | "iframe" | "object" | "svg")
+}
+
+/// Converts HTML to text: tags dropped, entities decoded, paragraphs separated by blank lines,
+/// runs of whitespace collapsed.
+pub fn html_to_text(html: &str) -> String {
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut rest = html;
+    let mut hidden_until: Option<String> = None;
+    while !rest.is_empty() {
+        match rest.find('<') {
+            Some(lt) => {
+                if hidden_until.is_none() {
+                    push_text(&mut current, &rest[..lt]);
+                }
+                let after = &rest[lt + 1..];
+                if after.starts_with("!--") {
+                    rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+                    continue;
+                }
+                let end = after.find('>').unwrap_or(after.len());
+                let tag_src = &after[..end];
+                rest = after.get(end + 1..).unwrap_or("");
+                let closing = tag_src.starts_with('/');
+                let name: String = tag_src
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if let Some(waiting) = &hidden_until {
+                    if closing && *waiting == name {
+                        hidden_until = None;
+                    }
+                    continue;
+                }
+                if !closing && is_hidden(&name) && !tag_src.ends_with('/') {
+                    hidden_until = Some(name);
+                    continue;
+                }
+                if is_block(&name) {
+                    flush(&mut paragraphs, &mut current);
+                }
+            }
+            None => {
+                if hidden_until.is_none() {
+                    push_text(&mut current, rest);
+                }
+                rest = "";
+            }
+        }
+    }
+    flush(&mut paragraphs, &mut current);
+    paragraphs.join("\n\n")
+}
+
+fn push_text(current: &mut String, raw: &str) {
+    let decoded = decode_entities(raw);
+    let space_before = decoded.starts_with(char::is_whitespace);
+    let space_after = decoded.ends_with(char::is_whitespace);
+    let separate = |current: &mut String| {
+        if !current.is_empty() && !current.ends_with(' ') {
+            current.push(' ');
+        }
+    };
+    for (i, word) in decoded.split_whitespace().enumerate() {
+        if i > 0 || space_before {
+            separate(current);
+        }
+        current.push_str(word);
+    }
+    if space_after {
+        separate(current);
+    }
+}
+
+fn flush(paragraphs: &mut Vec<String>, current: &mut String) {
+    let p = current.trim();
+    if !p.is_empty() {
+        paragraphs.push(p.to_string());
+    }
+    current.clear();
+}
+
+/// Decodes the character references that matter in news text: numeric ones and the common
+/// named ones. Unknown references are kept as written.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let semi = after.find(';').filter(|&i| i <= 10);
+        let decoded = semi.and_then(|i| decode_one(&after[..i]).map(|c| (c, i)));
+        match decoded {
+            Some((c, i)) => {
+                out.push(c);
+                rest = &after[i + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_one(name: &str) -> Option<char> {
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse::<u32>().ok()?,
+        };
+        return char::from_u32(code).filter(|c| *c != '\0');
+    }
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "mdash" => '—',
+        "ndash" => '–',
+        "hellip" => '…',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "laquo" => '«',
+        "raquo" => '»',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        "euro" => '€',
+        "pound" => '£',
+        "deg" => '°',
+        "middot" => '·',
+        "bull" => '•',
+        "eacute" => 'é',
+        "egrave" => 'è',
+        "agrave" => 'à',
+        "aacute" => 'á',
+        "ouml" => 'ö',
+        "uuml" => 'ü',
+        "auml" => 'ä',
+        "szlig" => 'ß',
+        "ccedil" => 'ç',
+        "ntilde" => 'ñ',
+        _ => return None,
+    })
+}
+
+/// The first `max_words` words of a text, ending with `…` when cut. Paragraph breaks are kept.
+pub fn excerpt(text: &str, max_words: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for (i, para) in text.split("\n\n").enumerate() {
+        if count >= max_words {
+            break;
+        }
+        if i > 0 && !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        for word in para.split_whitespace() {
+            if count >= max_words {
+                out.push('…');
+                return out;
+            }
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push(' ');
+            }
+            out.push_str(word);
+            count += 1;
+        }
+    }
+    let total = text.split_whitespace().count();
+    if total > count {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeps_paragraphs_and_drops_scripts() {
+        let html = "<p>One &amp; <b>two</b></p><script>alert(1)</script><p>Three&#8217;s</p><!-- x -->";
+        assert_eq!(html_to_text(html), "One & two\n\nThree’s");
+    }
+
+    #[test]
+    fn broken_markup_never_panics() {
+        for s in ["<", "<p", "&", "&#xffffffff;", "<script>never closed", "a<!--", "é<é>"] {
+            let _ = html_to_text(s);
+        }
+        assert_eq!(html_to_text("a < b"), "a");
+    }
+
+    #[test]
+    fn excerpt_cuts_at_word_limit() {
+        assert_eq!(excerpt("a b c d", 2), "a b…");
+        assert_eq!(excerpt("a b", 2), "a b");
+        assert_eq!(excerpt("a b\n\nc d", 3), "a b\n\nc…");
+    }
+}

@@ -1,0 +1,240 @@
+//! Articles: idempotent ingestion and the read queries of the site.
+
+use crate::sources::{PollRecord, write_poll_record};
+use crate::{Result, Store};
+use linkx_core::Display;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+/// An article ready to store; `canonical_key` deduplicates it across sources.
+#[derive(Debug, Clone)]
+pub struct NewArticle {
+    pub guid: String,
+    pub url: String,
+    pub canonical_key: String,
+    pub title: String,
+    pub slug: String,
+    pub author: Option<String>,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+    /// Full plain text, kept internally for search and clustering whatever the display setting.
+    pub body_text: String,
+    pub excerpt: String,
+    pub image_url: Option<String>,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+}
+
+/// An article as the site shows it, with its source.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub story_id: i64,
+    pub source_id: i64,
+    pub source_name: String,
+    pub source_slug: String,
+    pub source_site_url: Option<String>,
+    pub display: Display,
+    pub url: String,
+    pub title: String,
+    pub slug: String,
+    pub author: Option<String>,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+    pub excerpt: String,
+    pub image_url: Option<String>,
+    pub published_at: i64,
+    pub updated_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SitemapEntry {
+    pub id: i64,
+    pub slug: String,
+    pub lastmod: i64,
+}
+
+/// What one ingest changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestCounts {
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
+    s.site_url AS source_site_url, s.display, a.url, a.title, a.slug, a.author, a.summary_html, a.content_html, a.excerpt,
+    a.image_url, a.published_at, a.updated_at
+    FROM articles a JOIN sources s ON s.id = a.source_id";
+
+fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
+    Ok(ArticleView {
+        id: row.try_get("id")?,
+        story_id: row.try_get("story_id")?,
+        source_id: row.try_get("source_id")?,
+        source_name: row.try_get("source_name")?,
+        source_slug: row.try_get("source_slug")?,
+        source_site_url: row.try_get("source_site_url")?,
+        display: Display::parse(row.try_get("display")?).unwrap_or_default(),
+        url: row.try_get("url")?,
+        title: row.try_get("title")?,
+        slug: row.try_get("slug")?,
+        author: row.try_get("author")?,
+        summary_html: row.try_get("summary_html")?,
+        content_html: row.try_get("content_html")?,
+        excerpt: row.try_get("excerpt")?,
+        image_url: row.try_get("image_url")?,
+        published_at: row.try_get("published_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Stores a poll's articles and its outcome in one transaction. An article already stored
+    /// (same source and GUID, or same canonical URL) is updated only when its content changed,
+    /// so running the same poll twice changes nothing. `after_write` is called after each article
+    /// written (fault injection hooks in here).
+    pub async fn ingest(
+        &self,
+        source_id: i64,
+        articles: &[NewArticle],
+        record: &PollRecord,
+        after_write: &mut (dyn FnMut() + Send),
+    ) -> Result<IngestCounts> {
+        let mut tx = self.pool.begin().await?;
+        let mut counts = IngestCounts::default();
+        for article in articles {
+            let existing = sqlx::query(
+                "SELECT id, source_id, title, summary_html, content_html, updated_at FROM articles
+                 WHERE (source_id = $1 AND guid = $2) OR canonical_key = $3 LIMIT 1",
+            )
+            .bind(source_id)
+            .bind(&article.guid)
+            .bind(&article.canonical_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match existing {
+                None => {
+                    let row = sqlx::query(
+                        "INSERT INTO articles (source_id, guid, url, canonical_key, title, slug, author, summary_html, content_html,
+                             body_text, excerpt, image_url, published_at, updated_at, fetched_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                         ON CONFLICT DO NOTHING RETURNING id",
+                    )
+                    .bind(source_id)
+                    .bind(&article.guid)
+                    .bind(&article.url)
+                    .bind(&article.canonical_key)
+                    .bind(&article.title)
+                    .bind(&article.slug)
+                    .bind(&article.author)
+                    .bind(&article.summary_html)
+                    .bind(&article.content_html)
+                    .bind(&article.body_text)
+                    .bind(&article.excerpt)
+                    .bind(&article.image_url)
+                    .bind(article.published_at)
+                    .bind(article.updated_at)
+                    .bind(record.at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some(row) = row {
+                        let id: i64 = row.try_get(0)?;
+                        sqlx::query("UPDATE articles SET story_id = $1 WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                        counts.new += 1;
+                        after_write();
+                    } else {
+                        counts.unchanged += 1;
+                    }
+                }
+                Some(row) => {
+                    let owner: i64 = row.try_get("source_id")?;
+                    let same = owner != source_id
+                        || (row.try_get::<String, _>("title")? == article.title
+                            && row.try_get::<Option<String>, _>("summary_html")? == article.summary_html
+                            && row.try_get::<Option<String>, _>("content_html")? == article.content_html);
+                    if same {
+                        counts.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "UPDATE articles SET title = $2, slug = $3, author = $4, summary_html = $5, content_html = $6, body_text = $7,
+                             excerpt = $8, image_url = COALESCE($9, image_url), updated_at = $10 WHERE id = $1",
+                    )
+                    .bind(row.try_get::<i64, _>("id")?)
+                    .bind(&article.title)
+                    .bind(&article.slug)
+                    .bind(&article.author)
+                    .bind(&article.summary_html)
+                    .bind(&article.content_html)
+                    .bind(&article.body_text)
+                    .bind(&article.excerpt)
+                    .bind(&article.image_url)
+                    .bind(article.updated_at.unwrap_or(record.at))
+                    .execute(&mut *tx)
+                    .await?;
+                    counts.updated += 1;
+                    after_write();
+                }
+            }
+        }
+        write_poll_record(&mut tx, source_id, record, i64::try_from(counts.new).unwrap_or(i64::MAX)).await?;
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    pub async fn article(&self, id: i64) -> Result<Option<ArticleView>> {
+        let sql = format!("{VIEW_SELECT} WHERE a.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(view_from_row).transpose()
+    }
+
+    /// Newest first, `limit` from `offset`.
+    pub async fn latest_articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleView>> {
+        let sql = format!("{VIEW_SELECT} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        rows.iter().map(view_from_row).collect()
+    }
+
+    pub async fn articles_of_source(&self, source_id: i64, limit: i64, offset: i64) -> Result<Vec<ArticleView>> {
+        let sql = format!("{VIEW_SELECT} WHERE a.source_id = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(source_id)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(view_from_row).collect()
+    }
+
+    /// The articles of one story, earliest first (the original leads).
+    pub async fn story_articles(&self, story_id: i64) -> Result<Vec<ArticleView>> {
+        let sql = format!("{VIEW_SELECT} WHERE COALESCE(a.story_id, a.id) = $1 ORDER BY a.published_at, a.id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(story_id).fetch_all(&self.pool).await?;
+        rows.iter().map(view_from_row).collect()
+    }
+
+    pub async fn count_articles(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    pub async fn count_articles_of_source(&self, source_id: i64) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM articles WHERE source_id = $1")
+            .bind(source_id)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
+    }
+
+    /// Article pages for the sitemap, by id, `limit` from `offset`.
+    pub async fn sitemap_entries(&self, limit: i64, offset: i64) -> Result<Vec<SitemapEntry>> {
+        let rows = sqlx::query("SELECT id, slug, COALESCE(updated_at, published_at) AS lastmod FROM articles ORDER BY id LIMIT $1 OFFSET $2")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(SitemapEntry { id: r.try_get("id")?, slug: r.try_get("slug")?, lastmod: r.try_get("lastmod")? }))
+            .collect()
+    }
+}

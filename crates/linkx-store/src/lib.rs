@@ -1,0 +1,88 @@
+//! All SQL of Link Exchange lives here and nowhere else.
+//!
+//! The statements are portable (`$1` placeholders, `RETURNING`, `ON CONFLICT`, BIGINT Unix
+//! times) so a PostgreSQL backend can run them unchanged. Every multi-row change runs in one
+//! transaction: a process killed mid-poll leaves either the whole feed's changes or none.
+
+mod articles;
+mod migrate;
+mod sources;
+
+pub use articles::{ArticleView, IngestCounts, NewArticle, SitemapEntry};
+pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("database migration {version} failed: {source}")]
+    Migration { version: i64, source: sqlx::Error },
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("storage.url {0:?} is not supported yet: use sqlite://PATH (PostgreSQL support is on the roadmap)")]
+    Unsupported(String),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A handle on the database; cheap to clone (a connection pool inside).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` (`sqlite://PATH`) and applies pending
+    /// migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        if url.starts_with("postgres") {
+            return Err(StoreError::Unsupported(url.to_string()));
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|source| StoreError::Open { url: url.to_string(), source })?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open { url: url.to_string(), source })?;
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the SQLite database file at `path`.
+    pub async fn open_path(path: &Path) -> Result<Store> {
+        Store::open(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// True when the database has no sources yet (a new site).
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(self.count_sources().await? == 0)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`] naming `what`.
+fn unique_violation(err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what()),
+        _ => StoreError::Sql(err),
+    }
+}

@@ -1,0 +1,286 @@
+//! Sources and their polling state.
+
+use crate::{Result, Store, StoreError, unique_violation};
+use linkx_core::{Display, FullText, slugify};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+/// A followed source with its polling health; nothing here is ever hidden from the operator.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Source {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub feed_url: String,
+    pub site_url: Option<String>,
+    pub display: Display,
+    pub full_text: FullText,
+    /// False for sources imported from local files (the demo): they are never fetched.
+    pub polled: bool,
+    pub interval_secs: Option<i64>,
+    pub current_interval_secs: Option<i64>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_fetch_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub error_count: i64,
+    pub next_check_at: i64,
+    pub disabled_reason: Option<String>,
+    pub created_at: i64,
+}
+
+
+#[derive(Debug, Clone)]
+pub struct NewSource {
+    pub name: String,
+    pub feed_url: String,
+    pub site_url: Option<String>,
+    pub display: Display,
+    pub full_text: FullText,
+    pub polled: bool,
+    pub interval_secs: Option<i64>,
+}
+
+/// The outcome of one poll of one source, written together with its articles.
+#[derive(Debug, Clone, Default)]
+pub struct PollRecord {
+    pub at: i64,
+    pub status: Option<u16>,
+    /// Set when the poll failed; the source's error count grows and its validators stay.
+    pub error: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_check_at: i64,
+    pub current_interval_secs: Option<i64>,
+    /// A permanent redirect moved the feed here.
+    pub moved_to: Option<String>,
+    /// The feed is gone for good (HTTP 410): the source stops being polled, with this reason.
+    pub disable_reason: Option<String>,
+    /// The feed's own title and site link, to fill in what the operator left blank.
+    pub feed_title: Option<String>,
+    pub site_url: Option<String>,
+    pub duration_ms: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchLogEntry {
+    pub at: i64,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    pub new_items: i64,
+    pub duration_ms: i64,
+}
+
+const SOURCE_COLUMNS: &str = "id, slug, name, feed_url, site_url, display, full_text, polled, interval_secs, \
+    current_interval_secs, etag, last_modified, last_fetch_at, last_success_at, last_status, last_error, \
+    error_count, next_check_at, disabled_reason, created_at";
+
+fn source_from_row(row: &SqliteRow) -> Result<Source> {
+    Ok(Source {
+        id: row.try_get("id")?,
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        feed_url: row.try_get("feed_url")?,
+        site_url: row.try_get("site_url")?,
+        display: Display::parse(row.try_get("display")?).unwrap_or_default(),
+        full_text: FullText::parse(row.try_get("full_text")?).unwrap_or_default(),
+        polled: row.try_get::<i64, _>("polled")? != 0,
+        interval_secs: row.try_get("interval_secs")?,
+        current_interval_secs: row.try_get("current_interval_secs")?,
+        etag: row.try_get("etag")?,
+        last_modified: row.try_get("last_modified")?,
+        last_fetch_at: row.try_get("last_fetch_at")?,
+        last_success_at: row.try_get("last_success_at")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        error_count: row.try_get("error_count")?,
+        next_check_at: row.try_get("next_check_at")?,
+        disabled_reason: row.try_get("disabled_reason")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Adds a source; its slug is derived from the name and made unique.
+    pub async fn add_source(&self, new: &NewSource, now: i64) -> Result<Source> {
+        let base = slugify(&new.name);
+        for attempt in 1..=50 {
+            let slug = if attempt == 1 { base.clone() } else { format!("{base}-{attempt}") };
+            let inserted = sqlx::query(
+                "INSERT INTO sources (slug, name, feed_url, site_url, display, full_text, polled, interval_secs, created_at, next_check_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            )
+            .bind(&slug)
+            .bind(&new.name)
+            .bind(&new.feed_url)
+            .bind(&new.site_url)
+            .bind(new.display.as_str())
+            .bind(new.full_text.as_str())
+            .bind(i64::from(new.polled))
+            .bind(new.interval_secs)
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await;
+            match inserted {
+                Ok(row) => {
+                    let id: i64 = row.try_get(0)?;
+                    return self.source(id).await?.ok_or_else(|| StoreError::NotFound(format!("source {id}")));
+                }
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() && db.message().contains("feed_url") => {
+                    return Err(StoreError::Duplicate(format!("a source with feed URL {}", new.feed_url)));
+                }
+                Err(sqlx::Error::Database(db)) if db.is_unique_violation() => continue,
+                Err(e) => return Err(unique_violation(e, || format!("source {}", new.name))),
+            }
+        }
+        Err(StoreError::Duplicate(format!("a source named {:?}", new.name)))
+    }
+
+    pub async fn source(&self, id: i64) -> Result<Option<Source>> {
+        let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(source_from_row).transpose()
+    }
+
+    pub async fn source_by_slug(&self, slug: &str) -> Result<Option<Source>> {
+        let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE slug = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(&self.pool).await?;
+        row.as_ref().map(source_from_row).transpose()
+    }
+
+    pub async fn source_by_feed_url(&self, feed_url: &str) -> Result<Option<Source>> {
+        let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE feed_url = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(feed_url).fetch_optional(&self.pool).await?;
+        row.as_ref().map(source_from_row).transpose()
+    }
+
+    /// All sources, failing ones first, then by name.
+    pub async fn list_sources(&self) -> Result<Vec<Source>> {
+        let sql = format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources ORDER BY (CASE WHEN error_count > 0 OR disabled_reason IS NOT NULL THEN 0 ELSE 1 END), name, id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(source_from_row).collect()
+    }
+
+    pub async fn count_sources(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM sources").fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    /// Sources to fetch now: polled, not disabled, and due (all of them when `now` is `i64::MAX`).
+    pub async fn due_sources(&self, now: i64) -> Result<Vec<Source>> {
+        let sql = format!(
+            "SELECT {SOURCE_COLUMNS} FROM sources WHERE polled = 1 AND disabled_reason IS NULL AND next_check_at <= $1 ORDER BY next_check_at, id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).fetch_all(&self.pool).await?;
+        rows.iter().map(source_from_row).collect()
+    }
+
+    /// Deletes a source and, with it, its articles and poll history.
+    pub async fn remove_source(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sources WHERE id = $1").bind(id).execute(&self.pool).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("source {id}")));
+        }
+        Ok(())
+    }
+
+    /// The last `limit` polls of a source, newest first.
+    pub async fn fetch_log(&self, source_id: i64, limit: i64) -> Result<Vec<FetchLogEntry>> {
+        let rows = sqlx::query(
+            "SELECT at, status, error, new_items, duration_ms FROM fetch_log WHERE source_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(FetchLogEntry {
+                    at: r.try_get("at")?,
+                    status: r.try_get("status")?,
+                    error: r.try_get("error")?,
+                    new_items: r.try_get("new_items")?,
+                    duration_ms: r.try_get("duration_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Publication times of a source's most recent articles, newest first (for adaptive intervals).
+    pub async fn recent_publication_times(&self, source_id: i64, limit: i64) -> Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT published_at FROM articles WHERE source_id = $1 ORDER BY published_at DESC LIMIT $2")
+            .bind(source_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+}
+
+/// Writes the poll outcome of one source inside the caller's transaction.
+pub(crate) async fn write_poll_record(
+    tx: &mut sqlx::SqliteConnection,
+    source_id: i64,
+    record: &PollRecord,
+    new_items: i64,
+) -> Result<()> {
+    let status = record.status.map(i64::from);
+    if let Some(error) = &record.error {
+        sqlx::query(
+            "UPDATE sources SET last_fetch_at = $2, last_status = $3, last_error = $4, error_count = error_count + 1,
+                 next_check_at = $5, disabled_reason = COALESCE($6, disabled_reason) WHERE id = $1",
+        )
+        .bind(source_id)
+        .bind(record.at)
+        .bind(status)
+        .bind(error)
+        .bind(record.next_check_at)
+        .bind(&record.disable_reason)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query(
+            "UPDATE sources SET last_fetch_at = $2, last_success_at = $2, last_status = $3, last_error = NULL, error_count = 0,
+                 etag = COALESCE($4, etag), last_modified = COALESCE($5, last_modified), next_check_at = $6,
+                 current_interval_secs = COALESCE($7, current_interval_secs),
+                 site_url = COALESCE(site_url, $8) WHERE id = $1",
+        )
+        .bind(source_id)
+        .bind(record.at)
+        .bind(status)
+        .bind(&record.etag)
+        .bind(&record.last_modified)
+        .bind(record.next_check_at)
+        .bind(record.current_interval_secs)
+        .bind(&record.site_url)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(moved) = &record.moved_to {
+        let moved_result = sqlx::query("UPDATE sources SET feed_url = $2 WHERE id = $1")
+            .bind(source_id)
+            .bind(moved)
+            .execute(&mut *tx)
+            .await;
+        if let Err(e) = moved_result {
+            // Another source already follows the new address: keep ours and say so.
+            match &e {
+                sqlx::Error::Database(db) if db.is_unique_violation() => tracing::warn!(source_id, moved, "feed moved to a URL another source already follows"),
+                _ => return Err(e.into()),
+            }
+        }
+    }
+    sqlx::query("INSERT INTO fetch_log (source_id, at, status, error, new_items, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(source_id)
+        .bind(record.at)
+        .bind(status)
+        .bind(&record.error)
+        .bind(new_items)
+        .bind(record.duration_ms)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Integration tests of the store on a real SQLite file in a temporary directory.
+#![allow(clippy::unwrap_used)]
+
+use linkx_core::{Display, FullText};
+use linkx_store::{NewArticle, NewSource, PollRecord, Store, StoreError};
+
+async fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_path(&dir.path().join("linkx.db")).await.unwrap();
+    (dir, store)
+}
+
+fn source(url: &str) -> NewSource {
+    NewSource {
+        name: "Daily News".into(),
+        feed_url: url.into(),
+        site_url: None,
+        display: Display::Excerpt,
+        full_text: FullText::Auto,
+        polled: true,
+        interval_secs: None,
+    }
+}
+
+fn article(guid: &str, key: &str, title: &str) -> NewArticle {
+    NewArticle {
+        guid: guid.into(),
+        url: format!("https://{key}"),
+        canonical_key: key.into(),
+        title: title.into(),
+        slug: linkx_core::slugify(title),
+        author: None,
+        summary_html: Some(format!("<p>{title}</p>")),
+        content_html: None,
+        body_text: title.into(),
+        excerpt: title.into(),
+        image_url: None,
+        published_at: 1_000,
+        updated_at: None,
+    }
+}
+
+fn ok_record(at: i64) -> PollRecord {
+    PollRecord { at, status: Some(200), next_check_at: at + 600, ..PollRecord::default() }
+}
+
+#[tokio::test]
+async fn ingesting_the_same_poll_twice_stores_each_article_once() {
+    let (_dir, store) = open().await;
+    let src = store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
+    let batch = [article("1", "e.org/a", "A"), article("2", "e.org/b", "B")];
+    let first = store.ingest(src.id, &batch, &ok_record(10), &mut || {}).await.unwrap();
+    let second = store.ingest(src.id, &batch, &ok_record(20), &mut || {}).await.unwrap();
+    assert_eq!((first.new, second.new, second.unchanged), (2, 0, 2));
+    assert_eq!(store.count_articles().await.unwrap(), 2);
+    assert_eq!(store.fetch_log(src.id, 10).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn same_canonical_url_from_another_source_is_not_duplicated() {
+    let (_dir, store) = open().await;
+    let a = store.add_source(&source("https://a.org/feed"), 0).await.unwrap();
+    let b = store.add_source(&source("https://b.org/feed"), 0).await.unwrap();
+    assert_ne!(a.slug, b.slug, "same name gets a distinct slug");
+    store.ingest(a.id, &[article("x", "wire.org/story", "Story")], &ok_record(1), &mut || {}).await.unwrap();
+    let counts = store.ingest(b.id, &[article("y", "wire.org/story", "Story")], &ok_record(2), &mut || {}).await.unwrap();
+    assert_eq!(counts.new, 0);
+    assert_eq!(store.count_articles().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn changed_entry_is_updated_in_place() {
+    let (_dir, store) = open().await;
+    let src = store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
+    store.ingest(src.id, &[article("1", "e.org/a", "Old title")], &ok_record(1), &mut || {}).await.unwrap();
+    let counts = store.ingest(src.id, &[article("1", "e.org/a", "New title")], &ok_record(2), &mut || {}).await.unwrap();
+    assert_eq!(counts.updated, 1);
+    let latest = store.latest_articles(10, 0).await.unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].title, "New title");
+}
+
+#[tokio::test]
+async fn failed_poll_keeps_validators_and_counts_errors() {
+    let (_dir, store) = open().await;
+    let src = store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
+    let mut ok = ok_record(1);
+    ok.etag = Some("\"v1\"".into());
+    store.ingest(src.id, &[], &ok, &mut || {}).await.unwrap();
+    let failed = PollRecord { at: 2, status: Some(500), error: Some("HTTP 500".into()), next_check_at: 99, ..PollRecord::default() };
+    store.ingest(src.id, &[], &failed, &mut || {}).await.unwrap();
+    store.ingest(src.id, &[], &PollRecord { at: 3, ..failed.clone() }, &mut || {}).await.unwrap();
+    let s = store.source(src.id).await.unwrap().unwrap();
+    assert_eq!(s.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(s.error_count, 2);
+    assert_eq!(s.last_error.as_deref(), Some("HTTP 500"));
+    assert_eq!(s.next_check_at, 99);
+    assert_eq!(store.list_sources().await.unwrap()[0].id, src.id);
+}
+
+#[tokio::test]
+async fn duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly() {
+    let (dir, store) = open().await;
+    store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
+    let err = store.add_source(&source("https://e.org/feed"), 0).await.unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err}");
+    store.close().await;
+    let reopened = Store::open_path(&dir.path().join("linkx.db")).await.unwrap();
+    assert!(reopened.migrate().await.unwrap().is_empty());
+    assert_eq!(reopened.count_sources().await.unwrap(), 1);
+}
