@@ -186,7 +186,11 @@ fn parse_with_units(input: &str, units: &[(&str, u64)]) -> Option<u64> {
 
 impl Seconds {
     pub fn parse(s: &str) -> Option<Seconds> {
-        parse_with_units(s, &[("s", 1), ("m", 60), ("min", 60), ("h", 3600), ("d", 86_400)]).map(Seconds)
+        parse_with_units(
+            s,
+            &[("s", 1), ("m", 60), ("min", 60), ("h", 3600), ("d", 86_400)],
+        )
+        .map(Seconds)
     }
 }
 
@@ -194,7 +198,14 @@ impl Bytes {
     pub fn parse(s: &str) -> Option<Bytes> {
         parse_with_units(
             s,
-            &[("b", 1), ("kib", 1024), ("kb", 1000), ("mib", 1 << 20), ("mb", 1_000_000), ("gib", 1 << 30)],
+            &[
+                ("b", 1),
+                ("kib", 1024),
+                ("kb", 1000),
+                ("mib", 1 << 20),
+                ("mb", 1_000_000),
+                ("gib", 1 << 30),
+            ],
         )
         .map(Bytes)
     }
@@ -205,7 +216,9 @@ impl<'de> Deserialize<'de> for Seconds {
         match NumberOrText::deserialize(d)? {
             NumberOrText::Number(n) => Ok(Seconds(n)),
             NumberOrText::Text(t) => Seconds::parse(&t).ok_or_else(|| {
-                serde::de::Error::custom(format!("{t:?} is not a duration: write e.g. 300, \"90s\", \"30m\", \"2h\" or \"1d\""))
+                serde::de::Error::custom(format!(
+                    "{t:?} is not a duration: write e.g. 300, \"90s\", \"30m\", \"2h\" or \"1d\""
+                ))
             }),
         }
     }
@@ -216,7 +229,9 @@ impl<'de> Deserialize<'de> for Bytes {
         match NumberOrText::deserialize(d)? {
             NumberOrText::Number(n) => Ok(Bytes(n)),
             NumberOrText::Text(t) => Bytes::parse(&t).ok_or_else(|| {
-                serde::de::Error::custom(format!("{t:?} is not a size: write e.g. 1048576, \"512KiB\" or \"15MiB\""))
+                serde::de::Error::custom(format!(
+                    "{t:?} is not a size: write e.g. 1048576, \"512KiB\" or \"15MiB\""
+                ))
             }),
         }
     }
@@ -238,7 +253,10 @@ const SECTIONS: [&str; 5] = ["site", "storage", "poll", "comments", "webmention"
 impl Config {
     /// Parses `linkx.toml` text, then applies `LINKX_SECTION_KEY=value` overrides, then checks
     /// the values against each other.
-    pub fn parse(toml_text: &str, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    pub fn parse(
+        toml_text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
         let mut table: toml::Table = toml_text
             .parse()
             .map_err(|e: toml::de::Error| ConfigError::Toml(e.to_string()))?;
@@ -257,13 +275,22 @@ impl Config {
             return invalid("poll.min_interval", "must be at least 1 second".into());
         }
         if self.poll.default_interval < self.poll.min_interval {
-            return invalid("poll.default_interval", "must not be shorter than poll.min_interval".into());
+            return invalid(
+                "poll.default_interval",
+                "must not be shorter than poll.min_interval".into(),
+            );
         }
         if self.poll.concurrency == 0 || self.poll.per_host == 0 {
-            return invalid("poll.concurrency", "poll.concurrency and poll.per_host must be at least 1".into());
+            return invalid(
+                "poll.concurrency",
+                "poll.concurrency and poll.per_host must be at least 1".into(),
+            );
         }
         if self.poll.per_host > 16 {
-            return invalid("poll.per_host", "more than 16 requests at once to one host is impolite".into());
+            return invalid(
+                "poll.per_host",
+                "more than 16 requests at once to one host is impolite".into(),
+            );
         }
         if self.poll.timeout.0 == 0 {
             return invalid("poll.timeout", "must be at least 1 second".into());
@@ -271,20 +298,43 @@ impl Config {
         if let Some(base) = &self.site.base_url {
             match url::Url::parse(base) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => return invalid("site.base_url", format!("{base:?} is not an http(s) URL such as https://news.example.org")),
+                _ => {
+                    return invalid(
+                        "site.base_url",
+                        format!("{base:?} is not an http(s) URL such as https://news.example.org"),
+                    );
+                }
             }
         }
         if let Some(storage) = &self.storage.url {
-            if !(storage.starts_with("sqlite:") || storage.starts_with("postgres://") || storage.starts_with("postgresql://")) {
-                return invalid("storage.url", format!("{storage:?}: use sqlite://PATH or postgres://…"));
+            if !(storage.starts_with("sqlite:")
+                || storage.starts_with("postgres://")
+                || storage.starts_with("postgresql://"))
+            {
+                return invalid(
+                    "storage.url",
+                    format!("{storage:?}: use sqlite://PATH or postgres://…"),
+                );
             }
         }
-        if !matches!(self.comments.moderation.as_str(), "all" | "first_time" | "none") {
-            return invalid("comments.moderation", format!("{:?}: use `all`, `first_time` or `none`", self.comments.moderation));
+        if !matches!(
+            self.comments.moderation.as_str(),
+            "all" | "first_time" | "none"
+        ) {
+            return invalid(
+                "comments.moderation",
+                format!(
+                    "{:?}: use `all`, `first_time` or `none`",
+                    self.comments.moderation
+                ),
+            );
         }
         for (i, source) in self.sources.iter().enumerate() {
             if let Err(e) = crate::SourceUrl::parse(&source.url) {
-                return Err(ConfigError::Invalid { key: "sources.url", message: format!("source #{}: {e}", i + 1) });
+                return Err(ConfigError::Invalid {
+                    key: "sources.url",
+                    message: format!("source #{}: {e}", i + 1),
+                });
             }
         }
         Ok(())
@@ -315,7 +365,10 @@ fn apply_env_override(table: &mut toml::Table, name: &str, value: &str) -> Resul
             t.insert(key.to_string(), parsed);
             Ok(())
         }
-        _ => Err(ConfigError::Env { name: name.to_string(), message: format!("[{section}] is not a table in the config file") }),
+        _ => Err(ConfigError::Env {
+            name: name.to_string(),
+            message: format!("[{section}] is not a table in the config file"),
+        }),
     }
 }
 
@@ -333,7 +386,9 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named() {
-        let err = Config::parse("[poll]\nconcurrenzy = 3\n", []).unwrap_err().to_string();
+        let err = Config::parse("[poll]\nconcurrenzy = 3\n", [])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("concurrenzy"), "{err}");
     }
 
@@ -341,7 +396,13 @@ mod tests {
     fn units_and_env_overrides() {
         let c = Config::parse(
             "[poll]\nmin_interval = \"2m\"\nmax_body = \"1MiB\"\n",
-            [("LINKX_POLL_ALLOW_PRIVATE_NETWORKS".to_string(), "true".to_string()), ("LINKX_SITE_TITLE".into(), "My News".into())],
+            [
+                (
+                    "LINKX_POLL_ALLOW_PRIVATE_NETWORKS".to_string(),
+                    "true".to_string(),
+                ),
+                ("LINKX_SITE_TITLE".into(), "My News".into()),
+            ],
         )
         .unwrap();
         assert_eq!(c.poll.min_interval, Seconds(120));
@@ -352,7 +413,9 @@ mod tests {
 
     #[test]
     fn inconsistent_values_are_rejected_with_the_key() {
-        let err = Config::parse("[poll]\nmin_interval = 600\ndefault_interval = 60\n", []).unwrap_err().to_string();
+        let err = Config::parse("[poll]\nmin_interval = 600\ndefault_interval = 60\n", [])
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("poll.default_interval"), "{err}");
     }
 }

@@ -178,15 +178,27 @@ mod tests {
 
     #[test]
     fn slug_is_readable_ascii() {
-        assert_eq!(slugify("Café in Zürich: 3 new rules!"), "cafe-in-zurich-3-new-rules");
+        assert_eq!(
+            slugify("Café in Zürich: 3 new rules!"),
+            "cafe-in-zurich-3-new-rules"
+        );
         assert_eq!(slugify("¿¡!?"), "item");
         assert!(slugify(&"word ".repeat(100)).len() <= 80);
     }
 
     #[test]
     fn source_url_accepts_bare_hosts_and_rejects_other_schemes() {
-        assert_eq!(SourceUrl::parse("example.org/feed").map(|u| u.to_string()), Ok("https://example.org/feed".to_string()));
-        assert!(matches!(SourceUrl::parse("ftp://example.org/"), Err(DomainError::NotHttp(_))));
-        assert!(matches!(SourceUrl::parse("http://"), Err(DomainError::NotAUrl(_))));
+        assert_eq!(
+            SourceUrl::parse("example.org/feed").map(|u| u.to_string()),
+            Ok("https://example.org/feed".to_string())
+        );
+        assert!(matches!(
+            SourceUrl::parse("ftp://example.org/"),
+            Err(DomainError::NotHttp(_))
+        ));
+        assert!(matches!(
+            SourceUrl::parse("http://"),
+            Err(DomainError::NotAUrl(_))
+        ));
     }
 }

@@ -6,14 +6,34 @@
 fn is_block(tag: &str) -> bool {
     matches!(
         tag,
-        "p" | "div" | "br" | "li" | "ul" | "ol" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
-            | "blockquote" | "pre" | "section" | "article" | "tr" | "table" | "figure" | "hr"
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "section"
+            | "article"
+            | "tr"
+            | "table"
+            | "figure"
+            | "hr"
     )
 }
 
 /// Elements whose content is never text a reader sees.
 fn is_hidden(tag: &str) -> bool {
-    matches!(tag, "script" | "style" | "noscript" | "template" | "iframe" | "object" | "svg")
+    matches!(
+        tag,
+        "script" | "style" | "noscript" | "template" | "iframe" | "object" | "svg"
+    )
 }
 
 /// Converts HTML to text: tags dropped, entities decoded, paragraphs separated by blank lines,
@@ -208,13 +228,22 @@ mod tests {
 
     #[test]
     fn text_keeps_paragraphs_and_drops_scripts() {
-        let html = "<p>One &amp; <b>two</b></p><script>alert(1)</script><p>Three&#8217;s</p><!-- x -->";
+        let html =
+            "<p>One &amp; <b>two</b></p><script>alert(1)</script><p>Three&#8217;s</p><!-- x -->";
         assert_eq!(html_to_text(html), "One & two\n\nThree’s");
     }
 
     #[test]
     fn broken_markup_never_panics() {
-        for s in ["<", "<p", "&", "&#xffffffff;", "<script>never closed", "a<!--", "é<é>"] {
+        for s in [
+            "<",
+            "<p",
+            "&",
+            "&#xffffffff;",
+            "<script>never closed",
+            "a<!--",
+            "é<é>",
+        ] {
             let _ = html_to_text(s);
         }
         assert_eq!(html_to_text("a < b"), "a");

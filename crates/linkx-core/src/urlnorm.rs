@@ -74,7 +74,11 @@ pub fn canonical_key(url: &Url) -> String {
         key.push_str(&port.to_string());
     }
     let path = clean.path();
-    key.push_str(if path.len() > 1 { path.trim_end_matches('/') } else { path });
+    key.push_str(if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    });
     if let Some(q) = clean.query() {
         key.push('?');
         key.push_str(q);
@@ -93,8 +97,14 @@ mod tests {
     #[test]
     fn tracking_parameters_and_fragments_do_not_split_an_article() {
         let plain = key("https://news.example.org/2026/11/story?id=7");
-        assert_eq!(key("https://NEWS.example.org/2026/11/story?utm_source=x&id=7&fbclid=abc#top"), plain);
-        assert_eq!(key("http://www.news.example.org/2026/11/story/?id=7&gclid=1"), plain);
+        assert_eq!(
+            key("https://NEWS.example.org/2026/11/story?utm_source=x&id=7&fbclid=abc#top"),
+            plain
+        );
+        assert_eq!(
+            key("http://www.news.example.org/2026/11/story/?id=7&gclid=1"),
+            plain
+        );
         assert_ne!(key("https://news.example.org/2026/11/story?id=8"), plain);
     }
 

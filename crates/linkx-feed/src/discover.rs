@@ -16,32 +16,48 @@ pub struct DiscoveredFeed {
 pub fn discover_feeds(html: &str, base: &Url) -> Vec<DiscoveredFeed> {
     let mut found: Vec<DiscoveredFeed> = Vec::new();
     let lower = html.to_ascii_lowercase();
-    let base = document_base(html, &lower).and_then(|href| base.join(&href).ok()).unwrap_or_else(|| base.clone());
+    let base = document_base(html, &lower)
+        .and_then(|href| base.join(&href).ok())
+        .unwrap_or_else(|| base.clone());
     let mut from = 0;
     while let Some(pos) = lower[from..].find("<link") {
         let start = from + pos;
         let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
         from = end.max(start + 5);
         let attrs = parse_attributes(&html[start + 5..end]);
-        let get = |name: &str| attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let get = |name: &str| {
+            attrs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let rel_is_alternate = get("rel").is_some_and(|rel| {
-            rel.split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("alternate") || r.eq_ignore_ascii_case("feed"))
+            rel.split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("alternate") || r.eq_ignore_ascii_case("feed"))
         });
         let kind = match get("type").map(|t| t.trim().to_ascii_lowercase()) {
             Some(t) if t.starts_with("application/rss+xml") => "rss",
             Some(t) if t.starts_with("application/atom+xml") => "atom",
-            Some(t) if t.starts_with("application/feed+json") || t.starts_with("application/json") => "json",
+            Some(t)
+                if t.starts_with("application/feed+json") || t.starts_with("application/json") =>
+            {
+                "json"
+            }
             _ => continue,
         };
         if !rel_is_alternate {
             continue;
         }
-        let Some(href) = get("href").map(str::trim).filter(|h| !h.is_empty()) else { continue };
+        let Some(href) = get("href").map(str::trim).filter(|h| !h.is_empty()) else {
+            continue;
+        };
         let Ok(url) = base.join(href) else { continue };
         if !matches!(url.scheme(), "http" | "https") || found.iter().any(|f| f.url == url) {
             continue;
         }
-        let title = get("title").map(|t| linkx_core::text::decode_entities(t).trim().to_string()).filter(|t| !t.is_empty());
+        let title = get("title")
+            .map(|t| linkx_core::text::decode_entities(t).trim().to_string())
+            .filter(|t| !t.is_empty());
         found.push(DiscoveredFeed { url, title, kind });
     }
     found
@@ -50,11 +66,14 @@ pub fn discover_feeds(html: &str, base: &Url) -> Vec<DiscoveredFeed> {
 fn document_base(html: &str, lower: &str) -> Option<String> {
     let start = lower.find("<base")?;
     let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
-    parse_attributes(&html[start + 5..end]).into_iter().find(|(k, _)| k == "href").map(|(_, v)| v)
+    parse_attributes(&html[start + 5..end])
+        .into_iter()
+        .find(|(k, _)| k == "href")
+        .map(|(_, v)| v)
 }
 
 /// Parses `name="value" name='value' name=value name` into lowercase names and decoded values.
-fn parse_attributes(src: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_attributes(src: &str) -> Vec<(String, String)> {
     let mut attrs = Vec::new();
     let mut chars = src.char_indices().peekable();
     while let Some(&(i, c)) = chars.peek() {
@@ -127,7 +146,11 @@ mod tests {
         let urls: Vec<&str> = feeds.iter().map(|f| f.url.as_str()).collect();
         assert_eq!(
             urls,
-            ["https://news.example.org/rss.xml", "https://news.example.org/section/atom.xml", "https://news.example.org/feed.json"]
+            [
+                "https://news.example.org/rss.xml",
+                "https://news.example.org/section/atom.xml",
+                "https://news.example.org/feed.json"
+            ]
         );
         assert_eq!(feeds[0].title.as_deref(), Some("All & more"));
         assert_eq!(feeds[1].kind, "atom");
@@ -136,7 +159,12 @@ mod tests {
     #[test]
     fn garbage_finds_nothing() {
         let base = Url::parse("https://e.org/").unwrap();
-        for html in ["", "<link", "<link rel=", "<link rel='alternate' type='application/rss+xml' href='javascript:x'>"] {
+        for html in [
+            "",
+            "<link",
+            "<link rel=",
+            "<link rel='alternate' type='application/rss+xml' href='javascript:x'>",
+        ] {
             assert!(discover_feeds(html, &base).is_empty(), "{html}");
         }
     }

@@ -6,9 +6,11 @@
 //! callers.
 
 mod discover;
+mod opml;
 mod parse;
 mod sanitize;
 
 pub use discover::{DiscoveredFeed, discover_feeds};
-pub use parse::{FeedError, ParsedEntry, ParsedFeed, parse_feed, sniff, Sniffed};
+pub use opml::{OpmlOutline, parse_opml, write_opml};
+pub use parse::{FeedError, ParsedEntry, ParsedFeed, Sniffed, parse_feed, sniff};
 pub use sanitize::sanitize_html;

@@ -32,7 +32,9 @@ pub struct ParsedEntry {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FeedError {
-    #[error("the response is an HTML page, not a feed: add the site's address and its feed will be discovered, or give the feed's own URL")]
+    #[error(
+        "the response is an HTML page, not a feed: add the site's address and its feed will be discovered, or give the feed's own URL"
+    )]
     HtmlNotFeed,
     #[error("the response is empty: the server sent no feed")]
     Empty,
@@ -57,9 +59,14 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
         .map(u8::to_ascii_lowercase)
         .collect();
     let contains = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    if contains(b"<rss") || contains(b"<feed") || contains(b"<rdf:rdf") || contains(b"jsonfeed.org") {
+    if contains(b"<rss") || contains(b"<feed") || contains(b"<rdf:rdf") || contains(b"jsonfeed.org")
+    {
         Sniffed::Feed
-    } else if head.starts_with(b"<!doctype html") || contains(b"<html") || contains(b"<head") || contains(b"<body") {
+    } else if head.starts_with(b"<!doctype html")
+        || contains(b"<html")
+        || contains(b"<head")
+        || contains(b"<body")
+    {
         Sniffed::Html
     } else {
         Sniffed::Other
@@ -71,7 +78,9 @@ pub fn parse_feed(bytes: &[u8], base: Option<&Url>) -> Result<ParsedFeed, FeedEr
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(FeedError::Empty);
     }
-    let parser = feed_rs::parser::Builder::new().base_uri(base.map(Url::as_str)).build();
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(base.map(Url::as_str))
+        .build();
     let feed = match parser.parse(bytes) {
         Ok(feed) => feed,
         Err(e) => {
@@ -92,16 +101,26 @@ pub fn parse_feed(bytes: &[u8], base: Option<&Url>) -> Result<ParsedFeed, FeedEr
         }
     }
     Ok(ParsedFeed {
-        title: feed.title.map(|t| plain(&t.content)).filter(|t| !t.is_empty()),
+        title: feed
+            .title
+            .map(|t| plain(&t.content))
+            .filter(|t| !t.is_empty()),
         site_url,
         entries,
         skipped,
     })
 }
 
-fn convert_entry(entry: feed_rs::model::Entry, feed_base: Option<&Url>, site_base: Option<&Url>) -> Option<ParsedEntry> {
-    let url = pick_link(&entry.links, feed_base)
-        .or_else(|| Url::parse(&entry.id).ok().filter(|u| matches!(u.scheme(), "http" | "https")))?;
+fn convert_entry(
+    entry: feed_rs::model::Entry,
+    feed_base: Option<&Url>,
+    site_base: Option<&Url>,
+) -> Option<ParsedEntry> {
+    let url = pick_link(&entry.links, feed_base).or_else(|| {
+        Url::parse(&entry.id)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+    })?;
     let html_base = Some(&url).or(site_base);
     let content_html = entry
         .content
@@ -121,9 +140,17 @@ fn convert_entry(entry: feed_rs::model::Entry, feed_base: Option<&Url>, site_bas
         .map(|t| plain(&t.content))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| {
-            let text = summary_html.as_deref().or(content_html.as_deref()).map(linkx_core::text::html_to_text).unwrap_or_default();
+            let text = summary_html
+                .as_deref()
+                .or(content_html.as_deref())
+                .map(linkx_core::text::html_to_text)
+                .unwrap_or_default();
             let words = linkx_core::text::excerpt(&text, 12);
-            if words.is_empty() { url.to_string() } else { words }
+            if words.is_empty() {
+                url.to_string()
+            } else {
+                words
+            }
         });
     let author = entry
         .authors
@@ -132,9 +159,16 @@ fn convert_entry(entry: feed_rs::model::Entry, feed_base: Option<&Url>, site_bas
         .collect::<Vec<_>>()
         .join(", ");
     let image = pick_image(&entry.media, url.as_str()).or_else(|| {
-        content_html.as_deref().or(summary_html.as_deref()).and_then(first_img_src)
+        content_html
+            .as_deref()
+            .or(summary_html.as_deref())
+            .and_then(first_img_src)
     });
-    let guid = if entry.id.trim().is_empty() { url.to_string() } else { entry.id.trim().to_string() };
+    let guid = if entry.id.trim().is_empty() {
+        url.to_string()
+    } else {
+        entry.id.trim().to_string()
+    };
     Some(ParsedEntry {
         guid,
         url,
@@ -198,19 +232,27 @@ fn first_img_src(html: &str) -> Option<Url> {
     let src = rest.find("src=\"")?;
     let value = &rest[src + 5..];
     let end = value.find('"')?;
-    Url::parse(&linkx_core::text::decode_entities(&value[..end])).ok().filter(|u| u.scheme() == "https" || u.scheme() == "http")
+    Url::parse(&linkx_core::text::decode_entities(&value[..end]))
+        .ok()
+        .filter(|u| u.scheme() == "https" || u.scheme() == "http")
 }
 
 /// Feed titles may carry markup or entities; the site shows them as plain text.
 fn plain(s: &str) -> String {
-    linkx_core::text::html_to_text(s).split_whitespace().collect::<Vec<_>>().join(" ")
+    linkx_core::text::html_to_text(s)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A summary declared as plain text is escaped so it stays text after sanitizing.
 fn text_as_html(t: &feed_rs::model::Text) -> String {
     let declared = t.content_type.to_string();
     if declared.starts_with("text/plain") && !t.content.contains('<') {
-        t.content.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+        t.content
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
     } else {
         t.content.clone()
     }

@@ -140,7 +140,10 @@ impl Store {
                     .await?;
                     if let Some(row) = row {
                         let id: i64 = row.try_get(0)?;
-                        sqlx::query("UPDATE articles SET story_id = $1 WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                        sqlx::query("UPDATE articles SET story_id = $1 WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
                         counts.new += 1;
                         after_write();
                     } else {
@@ -151,8 +154,10 @@ impl Store {
                     let owner: i64 = row.try_get("source_id")?;
                     let same = owner != source_id
                         || (row.try_get::<String, _>("title")? == article.title
-                            && row.try_get::<Option<String>, _>("summary_html")? == article.summary_html
-                            && row.try_get::<Option<String>, _>("content_html")? == article.content_html);
+                            && row.try_get::<Option<String>, _>("summary_html")?
+                                == article.summary_html
+                            && row.try_get::<Option<String>, _>("content_html")?
+                                == article.content_html);
                     if same {
                         counts.unchanged += 1;
                         continue;
@@ -178,26 +183,47 @@ impl Store {
                 }
             }
         }
-        write_poll_record(&mut tx, source_id, record, i64::try_from(counts.new).unwrap_or(i64::MAX)).await?;
+        write_poll_record(
+            &mut tx,
+            source_id,
+            record,
+            i64::try_from(counts.new).unwrap_or(i64::MAX),
+        )
+        .await?;
         tx.commit().await?;
         Ok(counts)
     }
 
     pub async fn article(&self, id: i64) -> Result<Option<ArticleView>> {
         let sql = format!("{VIEW_SELECT} WHERE a.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(view_from_row).transpose()
     }
 
     /// Newest first, `limit` from `offset`.
     pub async fn latest_articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleView>> {
-        let sql = format!("{VIEW_SELECT} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let sql =
+            format!("{VIEW_SELECT} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(view_from_row).collect()
     }
 
-    pub async fn articles_of_source(&self, source_id: i64, limit: i64, offset: i64) -> Result<Vec<ArticleView>> {
-        let sql = format!("{VIEW_SELECT} WHERE a.source_id = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3");
+    pub async fn articles_of_source(
+        &self,
+        source_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ArticleView>> {
+        let sql = format!(
+            "{VIEW_SELECT} WHERE a.source_id = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(source_id)
             .bind(limit)
@@ -209,21 +235,31 @@ impl Store {
 
     /// The articles of one story, earliest first (the original leads).
     pub async fn story_articles(&self, story_id: i64) -> Result<Vec<ArticleView>> {
-        let sql = format!("{VIEW_SELECT} WHERE COALESCE(a.story_id, a.id) = $1 ORDER BY a.published_at, a.id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(story_id).fetch_all(&self.pool).await?;
+        let sql = format!(
+            "{VIEW_SELECT} WHERE COALESCE(a.story_id, a.id) = $1 ORDER BY a.published_at, a.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(story_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(view_from_row).collect()
     }
 
     pub async fn count_articles(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM articles").fetch_one(&self.pool).await?.try_get(0)?)
-    }
-
-    pub async fn count_articles_of_source(&self, source_id: i64) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM articles WHERE source_id = $1")
-            .bind(source_id)
+        Ok(sqlx::query("SELECT COUNT(*) FROM articles")
             .fetch_one(&self.pool)
             .await?
             .try_get(0)?)
+    }
+
+    pub async fn count_articles_of_source(&self, source_id: i64) -> Result<i64> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) FROM articles WHERE source_id = $1")
+                .bind(source_id)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?,
+        )
     }
 
     /// Article pages for the sitemap, by id, `limit` from `offset`.
@@ -234,7 +270,13 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| Ok(SitemapEntry { id: r.try_get("id")?, slug: r.try_get("slug")?, lastmod: r.try_get("lastmod")? }))
+            .map(|r| {
+                Ok(SitemapEntry {
+                    id: r.try_get("id")?,
+                    slug: r.try_get("slug")?,
+                    lastmod: r.try_get("lastmod")?,
+                })
+            })
             .collect()
     }
 }

@@ -11,7 +11,9 @@ mod sources;
 pub use articles::{ArticleView, IngestCounts, NewArticle, SitemapEntry};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -26,7 +28,9 @@ pub enum StoreError {
     Duplicate(String),
     #[error("{0} not found")]
     NotFound(String),
-    #[error("storage.url {0:?} is not supported yet: use sqlite://PATH (PostgreSQL support is on the roadmap)")]
+    #[error(
+        "storage.url {0:?} is not supported yet: use sqlite://PATH (PostgreSQL support is on the roadmap)"
+    )]
     Unsupported(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
@@ -48,7 +52,10 @@ impl Store {
             return Err(StoreError::Unsupported(url.to_string()));
         }
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Open { url: url.to_string(), source })?
+            .map_err(|source| StoreError::Open {
+                url: url.to_string(),
+                source,
+            })?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -58,7 +65,10 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { url: url.to_string(), source })?;
+            .map_err(|source| StoreError::Open {
+                url: url.to_string(),
+                source,
+            })?;
         let store = Store { pool };
         store.migrate().await?;
         Ok(store)

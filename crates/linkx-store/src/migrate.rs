@@ -4,7 +4,11 @@
 use crate::{Result, Store, StoreError};
 use sqlx::Row;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "core", include_str!("../migrations/sqlite/0001_core.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "core",
+    include_str!("../migrations/sqlite/0001_core.sql"),
+)];
 
 impl Store {
     /// Applies every migration not yet recorded; safe to run any number of times.
@@ -25,16 +29,21 @@ impl Store {
             if applied.contains(version) {
                 continue;
             }
-            let fail = |source| StoreError::Migration { version: *version, source };
+            let fail = |source| StoreError::Migration {
+                version: *version,
+                source,
+            };
             let mut tx = self.pool.begin().await.map_err(fail)?;
             sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(fail)?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(version)
-                .bind(*name)
-                .bind(chrono::Utc::now().timestamp())
-                .execute(&mut *tx)
-                .await
-                .map_err(fail)?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(version)
+            .bind(*name)
+            .bind(chrono::Utc::now().timestamp())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
             tx.commit().await.map_err(fail)?;
             tracing::info!(version, name, "applied migration");
             newly.push(*version);

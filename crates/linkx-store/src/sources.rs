@@ -31,7 +31,6 @@ pub struct Source {
     pub created_at: i64,
 }
 
-
 #[derive(Debug, Clone)]
 pub struct NewSource {
     pub name: String,
@@ -58,8 +57,6 @@ pub struct PollRecord {
     pub moved_to: Option<String>,
     /// The feed is gone for good (HTTP 410): the source stops being polled, with this reason.
     pub disable_reason: Option<String>,
-    /// The feed's own title and site link, to fill in what the operator left blank.
-    pub feed_title: Option<String>,
     pub site_url: Option<String>,
     pub duration_ms: i64,
 }
@@ -107,7 +104,11 @@ impl Store {
     pub async fn add_source(&self, new: &NewSource, now: i64) -> Result<Source> {
         let base = slugify(&new.name);
         for attempt in 1..=50 {
-            let slug = if attempt == 1 { base.clone() } else { format!("{base}-{attempt}") };
+            let slug = if attempt == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{attempt}")
+            };
             let inserted = sqlx::query(
                 "INSERT INTO sources (slug, name, feed_url, site_url, display, full_text, polled, interval_secs, created_at, next_check_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
@@ -126,33 +127,53 @@ impl Store {
             match inserted {
                 Ok(row) => {
                     let id: i64 = row.try_get(0)?;
-                    return self.source(id).await?.ok_or_else(|| StoreError::NotFound(format!("source {id}")));
+                    return self
+                        .source(id)
+                        .await?
+                        .ok_or_else(|| StoreError::NotFound(format!("source {id}")));
                 }
-                Err(sqlx::Error::Database(db)) if db.is_unique_violation() && db.message().contains("feed_url") => {
-                    return Err(StoreError::Duplicate(format!("a source with feed URL {}", new.feed_url)));
+                Err(sqlx::Error::Database(db))
+                    if db.is_unique_violation() && db.message().contains("feed_url") =>
+                {
+                    return Err(StoreError::Duplicate(format!(
+                        "a source with feed URL {}",
+                        new.feed_url
+                    )));
                 }
                 Err(sqlx::Error::Database(db)) if db.is_unique_violation() => continue,
                 Err(e) => return Err(unique_violation(e, || format!("source {}", new.name))),
             }
         }
-        Err(StoreError::Duplicate(format!("a source named {:?}", new.name)))
+        Err(StoreError::Duplicate(format!(
+            "a source named {:?}",
+            new.name
+        )))
     }
 
     pub async fn source(&self, id: i64) -> Result<Option<Source>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(source_from_row).transpose()
     }
 
     pub async fn source_by_slug(&self, slug: &str) -> Result<Option<Source>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE slug = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(source_from_row).transpose()
     }
 
     pub async fn source_by_feed_url(&self, feed_url: &str) -> Result<Option<Source>> {
         let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE feed_url = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(feed_url).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(feed_url)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(source_from_row).transpose()
     }
 
@@ -161,12 +182,17 @@ impl Store {
         let sql = format!(
             "SELECT {SOURCE_COLUMNS} FROM sources ORDER BY (CASE WHEN error_count > 0 OR disabled_reason IS NOT NULL THEN 0 ELSE 1 END), name, id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(source_from_row).collect()
     }
 
     pub async fn count_sources(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) FROM sources").fetch_one(&self.pool).await?.try_get(0)?)
+        Ok(sqlx::query("SELECT COUNT(*) FROM sources")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?)
     }
 
     /// Sources to fetch now: polled, not disabled, and due (all of them when `now` is `i64::MAX`).
@@ -174,13 +200,19 @@ impl Store {
         let sql = format!(
             "SELECT {SOURCE_COLUMNS} FROM sources WHERE polled = 1 AND disabled_reason IS NULL AND next_check_at <= $1 ORDER BY next_check_at, id"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(source_from_row).collect()
     }
 
     /// Deletes a source and, with it, its articles and poll history.
     pub async fn remove_source(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM sources WHERE id = $1").bind(id).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM sources WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("source {id}")));
         }
@@ -268,7 +300,11 @@ pub(crate) async fn write_poll_record(
         if let Err(e) = moved_result {
             // Another source already follows the new address: keep ours and say so.
             match &e {
-                sqlx::Error::Database(db) if db.is_unique_violation() => tracing::warn!(source_id, moved, "feed moved to a URL another source already follows"),
+                sqlx::Error::Database(db) if db.is_unique_violation() => tracing::warn!(
+                    source_id,
+                    moved,
+                    "feed moved to a URL another source already follows"
+                ),
                 _ => return Err(e.into()),
             }
         }

@@ -6,7 +6,9 @@ use linkx_store::{NewArticle, NewSource, PollRecord, Store, StoreError};
 
 async fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("linkx.db")).await.unwrap();
+    let store = Store::open_path(&dir.path().join("linkx.db"))
+        .await
+        .unwrap();
     (dir, store)
 }
 
@@ -41,16 +43,30 @@ fn article(guid: &str, key: &str, title: &str) -> NewArticle {
 }
 
 fn ok_record(at: i64) -> PollRecord {
-    PollRecord { at, status: Some(200), next_check_at: at + 600, ..PollRecord::default() }
+    PollRecord {
+        at,
+        status: Some(200),
+        next_check_at: at + 600,
+        ..PollRecord::default()
+    }
 }
 
 #[tokio::test]
 async fn ingesting_the_same_poll_twice_stores_each_article_once() {
     let (_dir, store) = open().await;
-    let src = store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
+    let src = store
+        .add_source(&source("https://e.org/feed"), 0)
+        .await
+        .unwrap();
     let batch = [article("1", "e.org/a", "A"), article("2", "e.org/b", "B")];
-    let first = store.ingest(src.id, &batch, &ok_record(10), &mut || {}).await.unwrap();
-    let second = store.ingest(src.id, &batch, &ok_record(20), &mut || {}).await.unwrap();
+    let first = store
+        .ingest(src.id, &batch, &ok_record(10), &mut || {})
+        .await
+        .unwrap();
+    let second = store
+        .ingest(src.id, &batch, &ok_record(20), &mut || {})
+        .await
+        .unwrap();
     assert_eq!((first.new, second.new, second.unchanged), (2, 0, 2));
     assert_eq!(store.count_articles().await.unwrap(), 2);
     assert_eq!(store.fetch_log(src.id, 10).await.unwrap().len(), 2);
@@ -59,11 +75,33 @@ async fn ingesting_the_same_poll_twice_stores_each_article_once() {
 #[tokio::test]
 async fn same_canonical_url_from_another_source_is_not_duplicated() {
     let (_dir, store) = open().await;
-    let a = store.add_source(&source("https://a.org/feed"), 0).await.unwrap();
-    let b = store.add_source(&source("https://b.org/feed"), 0).await.unwrap();
+    let a = store
+        .add_source(&source("https://a.org/feed"), 0)
+        .await
+        .unwrap();
+    let b = store
+        .add_source(&source("https://b.org/feed"), 0)
+        .await
+        .unwrap();
     assert_ne!(a.slug, b.slug, "same name gets a distinct slug");
-    store.ingest(a.id, &[article("x", "wire.org/story", "Story")], &ok_record(1), &mut || {}).await.unwrap();
-    let counts = store.ingest(b.id, &[article("y", "wire.org/story", "Story")], &ok_record(2), &mut || {}).await.unwrap();
+    store
+        .ingest(
+            a.id,
+            &[article("x", "wire.org/story", "Story")],
+            &ok_record(1),
+            &mut || {},
+        )
+        .await
+        .unwrap();
+    let counts = store
+        .ingest(
+            b.id,
+            &[article("y", "wire.org/story", "Story")],
+            &ok_record(2),
+            &mut || {},
+        )
+        .await
+        .unwrap();
     assert_eq!(counts.new, 0);
     assert_eq!(store.count_articles().await.unwrap(), 1);
 }
@@ -71,9 +109,28 @@ async fn same_canonical_url_from_another_source_is_not_duplicated() {
 #[tokio::test]
 async fn changed_entry_is_updated_in_place() {
     let (_dir, store) = open().await;
-    let src = store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
-    store.ingest(src.id, &[article("1", "e.org/a", "Old title")], &ok_record(1), &mut || {}).await.unwrap();
-    let counts = store.ingest(src.id, &[article("1", "e.org/a", "New title")], &ok_record(2), &mut || {}).await.unwrap();
+    let src = store
+        .add_source(&source("https://e.org/feed"), 0)
+        .await
+        .unwrap();
+    store
+        .ingest(
+            src.id,
+            &[article("1", "e.org/a", "Old title")],
+            &ok_record(1),
+            &mut || {},
+        )
+        .await
+        .unwrap();
+    let counts = store
+        .ingest(
+            src.id,
+            &[article("1", "e.org/a", "New title")],
+            &ok_record(2),
+            &mut || {},
+        )
+        .await
+        .unwrap();
     assert_eq!(counts.updated, 1);
     let latest = store.latest_articles(10, 0).await.unwrap();
     assert_eq!(latest.len(), 1);
@@ -83,13 +140,36 @@ async fn changed_entry_is_updated_in_place() {
 #[tokio::test]
 async fn failed_poll_keeps_validators_and_counts_errors() {
     let (_dir, store) = open().await;
-    let src = store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
+    let src = store
+        .add_source(&source("https://e.org/feed"), 0)
+        .await
+        .unwrap();
     let mut ok = ok_record(1);
     ok.etag = Some("\"v1\"".into());
     store.ingest(src.id, &[], &ok, &mut || {}).await.unwrap();
-    let failed = PollRecord { at: 2, status: Some(500), error: Some("HTTP 500".into()), next_check_at: 99, ..PollRecord::default() };
-    store.ingest(src.id, &[], &failed, &mut || {}).await.unwrap();
-    store.ingest(src.id, &[], &PollRecord { at: 3, ..failed.clone() }, &mut || {}).await.unwrap();
+    let failed = PollRecord {
+        at: 2,
+        status: Some(500),
+        error: Some("HTTP 500".into()),
+        next_check_at: 99,
+        ..PollRecord::default()
+    };
+    store
+        .ingest(src.id, &[], &failed, &mut || {})
+        .await
+        .unwrap();
+    store
+        .ingest(
+            src.id,
+            &[],
+            &PollRecord {
+                at: 3,
+                ..failed.clone()
+            },
+            &mut || {},
+        )
+        .await
+        .unwrap();
     let s = store.source(src.id).await.unwrap().unwrap();
     assert_eq!(s.etag.as_deref(), Some("\"v1\""));
     assert_eq!(s.error_count, 2);
@@ -101,11 +181,19 @@ async fn failed_poll_keeps_validators_and_counts_errors() {
 #[tokio::test]
 async fn duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly() {
     let (dir, store) = open().await;
-    store.add_source(&source("https://e.org/feed"), 0).await.unwrap();
-    let err = store.add_source(&source("https://e.org/feed"), 0).await.unwrap_err();
+    store
+        .add_source(&source("https://e.org/feed"), 0)
+        .await
+        .unwrap();
+    let err = store
+        .add_source(&source("https://e.org/feed"), 0)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err}");
     store.close().await;
-    let reopened = Store::open_path(&dir.path().join("linkx.db")).await.unwrap();
+    let reopened = Store::open_path(&dir.path().join("linkx.db"))
+        .await
+        .unwrap();
     assert!(reopened.migrate().await.unwrap().is_empty());
     assert_eq!(reopened.count_sources().await.unwrap(), 1);
 }

@@ -1,1 +1,136 @@
-//! stub
+//! The Link Exchange website: `fn app(state) -> Router`, its handlers, templates and feeds out.
+//!
+//! Handlers are thin: read input, make one store call, render. This crate never makes an
+//! outbound request itself and holds no SQL.
+
+mod error;
+mod feeds;
+mod ops;
+mod pages;
+mod view;
+
+pub use error::WebError;
+pub use ops::Metrics;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use linkx_store::Store;
+use minijinja::Environment;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// What the site says about itself, from `[site]`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SiteInfo {
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    /// Absolute URL without trailing slash, e.g. `https://news.example.org`.
+    pub base_url: String,
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub site: Arc<SiteInfo>,
+    templates: Arc<Environment<'static>>,
+    /// False until start-up work (migrations, the demo import) is done; `/healthz` reports it.
+    pub ready: Arc<AtomicBool>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// Built-in templates, each overridable by a file of the same name in the theme folder.
+const TEMPLATES: [(&str, &str); 8] = [
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("index.html", include_str!("../templates/index.html")),
+    ("article.html", include_str!("../templates/article.html")),
+    ("story.html", include_str!("../templates/story.html")),
+    ("source.html", include_str!("../templates/source.html")),
+    ("sources.html", include_str!("../templates/sources.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+impl AppState {
+    /// Builds the state; templates in `theme_dir` (if given) replace the built-in ones by name.
+    pub fn new(
+        store: Store,
+        site: SiteInfo,
+        theme_dir: Option<&Path>,
+    ) -> Result<AppState, WebError> {
+        let mut env = Environment::new();
+        for (name, builtin) in TEMPLATES {
+            let source = match theme_dir.map(|dir| dir.join(name)) {
+                Some(path) if path.is_file() => std::fs::read_to_string(&path)
+                    .map_err(|e| WebError::Theme(format!("cannot read {}: {e}", path.display())))?,
+                _ => builtin.to_string(),
+            };
+            env.add_template_owned(name, source)
+                .map_err(|e| WebError::Theme(format!("template {name}: {e}")))?;
+        }
+        Ok(AppState {
+            store,
+            site: Arc::new(site),
+            templates: Arc::new(env),
+            ready: Arc::new(AtomicBool::new(false)),
+            metrics: Arc::new(Metrics::default()),
+        })
+    }
+
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+}
+
+/// The whole site as a router; serve it with `axum::serve` or test it with `oneshot`.
+pub fn app(state: AppState) -> Router {
+    let security_headers = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'none'; object-src 'none'; \
+             frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "interest-cohort=(), browsing-topics=()",
+        ),
+    ];
+    let mut router = Router::new()
+        .route("/", get(pages::index))
+        .route("/a/{id}/{slug}", get(pages::article))
+        .route("/a/{id}", get(pages::article_without_slug))
+        .route("/s/{id}", get(pages::story))
+        .route("/source/{slug}", get(pages::source))
+        .route("/sources", get(pages::sources))
+        .route("/feed.atom", get(feeds::atom))
+        .route("/rss.xml", get(feeds::rss))
+        .route("/feed.json", get(feeds::json_feed))
+        .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/sitemap-{page}", get(feeds::sitemap_page))
+        .route("/robots.txt", get(feeds::robots))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/static/style.css", get(ops::stylesheet))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::count_requests,
+        ))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .with_state(state);
+    for (name, value) in security_headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router
+}

@@ -1,0 +1,43 @@
+//! The one error type of the web layer. Internals are logged, never shown to the reader.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("theme: {0}")]
+    Theme(String),
+    #[error(transparent)]
+    Store(#[from] linkx_store::StoreError),
+    #[error("template: {0}")]
+    Render(#[from] minijinja::Error),
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match &self {
+            WebError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "There is no page at this address.",
+            ),
+            other => {
+                tracing::error!(error = %other, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The page could not be shown. Please try again in a moment.",
+                )
+            }
+        };
+        // A plain page: rendering through templates could fail the same way again.
+        let body = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
+             <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main id=\"main\"><section class=\"empty\">\
+             <h1>{heading}</h1><p>{message}</p><p><a href=\"/\">Back to the latest stories</a></p></section></main></body></html>"
+        );
+        (status, Html(body)).into_response()
+    }
+}

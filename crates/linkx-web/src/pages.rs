@@ -1,0 +1,182 @@
+//! HTML pages: one thin handler per page.
+
+use crate::view::{card, human, iso, source_row, source_status};
+use crate::{AppState, WebError};
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Deserialize;
+
+const PAGE_SIZE: i64 = 30;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+impl PageQuery {
+    /// Page number from `?page=`, 1 for anything missing or malformed; bounded so the offset
+    /// cannot overflow.
+    fn number(&self) -> i64 {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 100_000)
+    }
+}
+
+fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Response, WebError> {
+    let template = state.templates.get_template(name)?;
+    let base = context! { site => &*state.site, version => env!("CARGO_PKG_VERSION") };
+    Ok(Html(template.render(context! { ..base, ..ctx })?).into_response())
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let page = q.number();
+    let mut articles = state
+        .store
+        .latest_articles(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        .await?;
+    let has_next = articles.len() as i64 > PAGE_SIZE;
+    articles.truncate(PAGE_SIZE as usize);
+    let (sources_total, sources_failing) = if articles.is_empty() {
+        let sources = state.store.list_sources().await?;
+        let failing = sources
+            .iter()
+            .filter(|s| s.last_error.is_some() || s.disabled_reason.is_some())
+            .count();
+        (sources.len(), failing)
+    } else {
+        (0, 0)
+    };
+    let cards: Vec<_> = articles.iter().map(card).collect();
+    render(
+        &state,
+        "index.html",
+        context! { articles => cards, page, has_next, sources_total, sources_failing },
+    )
+}
+
+pub async fn article(
+    State(state): State<AppState>,
+    Path((id, slug)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let a = state.store.article(id).await?.ok_or(WebError::NotFound)?;
+    if a.slug != slug {
+        return Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response());
+    }
+    let coverage = state.store.story_articles(a.story_id).await?;
+    let full = a.display == linkx_core::Display::Full;
+    let body_html = if full {
+        a.content_html
+            .as_deref()
+            .or(a.summary_html.as_deref())
+            .unwrap_or("")
+    } else {
+        ""
+    };
+    let canonical = format!("{}/a/{}/{}", state.site.base_url, a.id, a.slug);
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.title,
+        "datePublished": iso(a.published_at),
+        "dateModified": iso(a.updated_at.unwrap_or(a.published_at)),
+        "author": a.author.as_ref().map(|name| serde_json::json!({"@type": "Person", "name": name})),
+        "publisher": {"@type": "Organization", "name": a.source_name, "url": a.source_site_url},
+        "image": a.image_url,
+        "mainEntityOfPage": canonical,
+        "isBasedOn": a.url,
+        "description": linkx_core::text::excerpt(&a.excerpt, 40),
+    });
+    // `</` inside a script element would end it: escape so feed text cannot break out.
+    let json_ld = json_ld.to_string().replace("</", "<\\/");
+    let excerpt_paragraphs: Vec<&str> = a.excerpt.split("\n\n").collect();
+    let coverage_cards: Vec<_> = coverage.iter().map(card).collect();
+    render(
+        &state,
+        "article.html",
+        context! { a => card(&a), full, body_html, excerpt_paragraphs, canonical, json_ld, coverage => coverage_cards },
+    )
+}
+
+pub async fn article_without_slug(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let a = state.store.article(id).await?.ok_or(WebError::NotFound)?;
+    Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response())
+}
+
+pub async fn story(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let articles = state.store.story_articles(id).await?;
+    let lead = articles.first().ok_or(WebError::NotFound)?;
+    let cards: Vec<_> = articles.iter().map(card).collect();
+    render(
+        &state,
+        "story.html",
+        context! { lead => card(lead), articles => cards },
+    )
+}
+
+pub async fn source(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let s = state
+        .store
+        .source_by_slug(&slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let page = q.number();
+    let mut articles = state
+        .store
+        .articles_of_source(s.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        .await?;
+    let has_next = articles.len() as i64 > PAGE_SIZE;
+    articles.truncate(PAGE_SIZE as usize);
+    let article_count = state.store.count_articles_of_source(s.id).await?;
+    let log: Vec<_> = state
+        .store
+        .fetch_log(s.id, 20)
+        .await?
+        .into_iter()
+        .map(|l| context! { when => human(l.at), status => l.status, new_items => l.new_items, error => l.error })
+        .collect();
+    let (status, status_class) = source_status(&s);
+    let next_check = (s.polled && s.disabled_reason.is_none()).then(|| human(s.next_check_at));
+    let last_fetch = s.last_fetch_at.map_or_else(|| "never".to_string(), human);
+    let cards: Vec<_> = articles.iter().map(card).collect();
+    render(
+        &state,
+        "source.html",
+        context! { s => &s, status, status_class, next_check, last_fetch, article_count, log, articles => cards, page, has_next },
+    )
+}
+
+pub async fn sources(State(state): State<AppState>) -> Result<Response, WebError> {
+    let sources = state.store.list_sources().await?;
+    let rows: Vec<_> = sources.iter().map(source_row).collect();
+    let failing = rows.iter().filter(|r| r.status_class == "failing").count();
+    render(
+        &state,
+        "sources.html",
+        context! { sources => rows, failing },
+    )
+}
+
+pub async fn not_found(_uri: Uri) -> WebError {
+    WebError::NotFound
+}

@@ -1,0 +1,115 @@
+//! The command line of DESIGN.md. Names here are a stable contract.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "linkx",
+    version,
+    about = "Link Exchange: a self-hosted news exchange",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Configuration file (default: ./linkx.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory: SQLite database and search index (default: ./linkx-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the site and poll sources in the background.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR", default_value = crate::settings::DEFAULT_LISTEN)]
+        listen: String,
+        /// Import the bundled offline sample and add no network sources.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fetch the sources that are due (all of them with --once).
+    Poll {
+        /// Poll every source once, now, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Import feed files (RSS, Atom, JSON Feed; .gz accepted) into the pipeline.
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Manage sources.
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
+    /// Check the configuration file and print what it sets.
+    CheckConfig,
+    /// Apply pending database migrations.
+    Migrate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SourceCommand {
+    /// Follow a feed, or a site whose feed is discovered.
+    Add {
+        url: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_enum, default_value_t = DisplayArg::Excerpt)]
+        display: DisplayArg,
+        #[arg(long = "full-text", value_enum, default_value_t = FullTextArg::Auto)]
+        full_text: FullTextArg,
+    },
+    /// List sources with their health, failing ones first.
+    List,
+    /// Stop following a source and delete its articles.
+    Remove { id: i64 },
+    /// Add every feed of an OPML file.
+    ImportOpml { file: PathBuf },
+    /// Print all sources as OPML.
+    ExportOpml,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum DisplayArg {
+    Excerpt,
+    Full,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum FullTextArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<DisplayArg> for linkx_core::Display {
+    fn from(d: DisplayArg) -> Self {
+        match d {
+            DisplayArg::Excerpt => linkx_core::Display::Excerpt,
+            DisplayArg::Full => linkx_core::Display::Full,
+        }
+    }
+}
+
+impl From<FullTextArg> for linkx_core::FullText {
+    fn from(f: FullTextArg) -> Self {
+        match f {
+            FullTextArg::Auto => linkx_core::FullText::Auto,
+            FullTextArg::Always => linkx_core::FullText::Always,
+            FullTextArg::Never => linkx_core::FullText::Never,
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! One function per CLI command: load settings, make the calls, print the result.
+
+use crate::cli::{Cli, Command, SourceCommand};
+use crate::clock::{Clock, SystemClock};
+use crate::fetch::Fetcher;
+use crate::poll::{PollContext, PollSummary, poll_due};
+use crate::settings::{Settings, UsageError};
+use crate::sources::{AddOptions, ensure_source, format_list};
+use anyhow::Context;
+use linkx_core::{Display, FullText};
+use linkx_store::{NewSource, Store};
+use linkx_web::{AppState, SiteInfo};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Environment variable for crash tests: abort the process after this many article writes.
+pub const FAULT_ABORT_AFTER_WRITES: &str = "LINKX_FAULT_ABORT_AFTER_WRITES";
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.global.config.as_deref(), cli.global.data.as_deref())?;
+    match cli.command {
+        Command::Serve { listen, demo } => serve(settings, &listen, demo).await,
+        Command::Poll { once } => poll(settings, once).await,
+        Command::Import { files } => {
+            let store = open_store(&settings).await?;
+            let counts = crate::import::import_files(&store, &files, SystemClock.now()).await?;
+            println!(
+                "imported {} file(s): {} new article(s)",
+                counts.files, counts.new_articles
+            );
+            Ok(())
+        }
+        Command::Source { command } => source(settings, command).await,
+        Command::CheckConfig => check_config(&settings),
+        Command::Migrate => {
+            let store = open_store(&settings).await?;
+            let applied = store.migrate().await?;
+            println!(
+                "database {} is up to date ({} migration(s) applied now)",
+                settings.storage_url,
+                applied.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    settings.ensure_data_dir()?;
+    Store::open(&settings.storage_url)
+        .await
+        .with_context(|| format!("while opening the database {}", settings.storage_url))
+}
+
+fn poll_context(
+    settings: &Settings,
+    store: Store,
+    base_url: &str,
+) -> anyhow::Result<Arc<PollContext>> {
+    let abort_after_writes = match std::env::var(FAULT_ABORT_AFTER_WRITES) {
+        Ok(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| UsageError(format!("{FAULT_ABORT_AFTER_WRITES} must be a number")))?,
+        ),
+        Err(_) => None,
+    };
+    Ok(Arc::new(PollContext {
+        store,
+        fetcher: Fetcher::new(settings.fetch_config(base_url))?,
+        clock: Arc::new(SystemClock),
+        policy: settings.policy(),
+        concurrency: settings.config.poll.concurrency,
+        abort_after_writes,
+        writes: AtomicU64::new(0),
+    }))
+}
+
+/// Adds the sources of `[[sources]]` that the database does not have yet.
+async fn sync_configured_sources(
+    settings: &Settings,
+    store: &Store,
+    now: i64,
+) -> anyhow::Result<usize> {
+    let mut added = 0;
+    for s in &settings.config.sources {
+        let url = linkx_core::SourceUrl::parse(&s.url).map_err(|e| UsageError(e.to_string()))?;
+        let new = NewSource {
+            name: s
+                .name
+                .clone()
+                .unwrap_or_else(|| url.as_url().host_str().unwrap_or("source").to_string()),
+            feed_url: url.to_string(),
+            site_url: None,
+            display: s.display,
+            full_text: s.full_text,
+            polled: true,
+            interval_secs: s.interval.map(|i| i64::try_from(i.0).unwrap_or(i64::MAX)),
+        };
+        if ensure_source(store, &new, now).await?.is_some() {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+async fn seed_default_sources(store: &Store, now: i64) -> anyhow::Result<usize> {
+    let mut added = 0;
+    for (name, url) in crate::defaults::DEFAULT_SOURCES {
+        let new = NewSource {
+            name: name.to_string(),
+            feed_url: url.to_string(),
+            site_url: None,
+            display: Display::Excerpt,
+            full_text: FullText::Auto,
+            polled: true,
+            interval_secs: None,
+        };
+        if ensure_source(store, &new, now).await?.is_some() {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<()> {
+    let new_site = settings.new_data_dir;
+    let store = open_store(&settings).await?;
+    let base_url = settings.base_url(listen);
+    let site = SiteInfo {
+        title: settings.config.site.title.clone(),
+        description: settings.config.site.description.clone(),
+        language: settings.config.site.language.clone(),
+        base_url: base_url.clone(),
+    };
+    let state = AppState::new(
+        store.clone(),
+        site,
+        settings.config.site.theme_dir.as_deref(),
+    )?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        UsageError(format!("cannot listen on {listen}: {e}. Is another server using it? Choose another with --listen."))
+    })?;
+    let server = tokio::spawn(
+        axum::serve(listener, linkx_web::app(state.clone()))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .into_future(),
+    );
+    eprintln!("Link Exchange is starting at {base_url}/");
+
+    let now = SystemClock.now();
+    if demo {
+        let counts = crate::import::import_demo(&store, now).await?;
+        eprintln!(
+            "demo: imported {} sample feeds ({} new articles); no network sources added",
+            counts.files, counts.new_articles
+        );
+    } else {
+        if settings.config_file.is_none() && new_site {
+            let added = seed_default_sources(&store, now).await?;
+            eprintln!(
+                "new site without linkx.toml: following {added} default news sources (edit them with `linkx source`)"
+            );
+        }
+        sync_configured_sources(&settings, &store, now).await?;
+    }
+    state.set_ready();
+    eprintln!("ready: {base_url}/");
+
+    if !demo {
+        let ctx = poll_context(&settings, store.clone(), &base_url)?;
+        let metrics = state.metrics.clone();
+        tokio::spawn(async move {
+            loop {
+                let on_done = |r: &crate::poll::PollReport| {
+                    metrics.polls.fetch_add(1, Ordering::Relaxed);
+                    metrics
+                        .articles_ingested
+                        .fetch_add(r.new_items, Ordering::Relaxed);
+                    if r.error.is_some() {
+                        metrics.poll_failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                };
+                if let Err(e) = poll_due(ctx.clone(), false, |_| {}, on_done).await {
+                    tracing::error!(error = %e, "poll round failed");
+                }
+                // Due times are at least poll.min_interval apart; checking every 15 s keeps
+                // lateness small without busy-looping.
+                tokio::time::sleep(Duration::from_secs(15)).await;
+            }
+        });
+    }
+    server
+        .await
+        .context("while serving")?
+        .context("while serving")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn poll(settings: Settings, once: bool) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    sync_configured_sources(&settings, &store, SystemClock.now()).await?;
+    let base_url = settings.base_url(crate::settings::DEFAULT_LISTEN);
+    let ctx = poll_context(&settings, store.clone(), &base_url)?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} polling [{bar:30}] {pos}/{len} sources, {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let new_items = AtomicU64::new(0);
+    let summary: PollSummary = poll_due(
+        ctx.clone(),
+        once,
+        |n| bar.set_length(n as u64),
+        |r| {
+            let total = new_items.fetch_add(r.new_items, Ordering::Relaxed) + r.new_items;
+            bar.set_message(format!("{total} new articles"));
+            bar.inc(1);
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "polled {} source(s): {} updated, {} not modified, {} failed; {} new article(s); {} request(s)",
+        summary.sources,
+        summary.ok,
+        summary.not_modified,
+        summary.failed,
+        summary.new_items,
+        ctx.fetcher.requests.load(Ordering::Relaxed)
+    );
+    for (name, error) in summary.failures.iter().take(20) {
+        println!("  failed: {name}: {error}");
+    }
+    if summary.failures.len() > 20 {
+        println!(
+            "  … and {} more (see `linkx source list`)",
+            summary.failures.len() - 20
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()> {
+    let store = open_store(&settings).await?;
+    let now = SystemClock.now();
+    match command {
+        SourceCommand::Add {
+            url,
+            name,
+            display,
+            full_text,
+        } => {
+            let base_url = settings.base_url(crate::settings::DEFAULT_LISTEN);
+            let fetcher = Fetcher::new(settings.fetch_config(&base_url))?;
+            let options = AddOptions {
+                name,
+                display: display.into(),
+                full_text: full_text.into(),
+                interval_secs: None,
+            };
+            let added = crate::sources::add_source(&store, &fetcher, &url, options, now).await?;
+            println!(
+                "added source {} \"{}\" ({})",
+                added.source.id, added.source.name, added.source.feed_url
+            );
+            for alt in added.alternatives {
+                println!("  the page also offers {alt}");
+            }
+        }
+        SourceCommand::List => print!("{}", format_list(&store.list_sources().await?)),
+        SourceCommand::Remove { id } => {
+            store.remove_source(id).await.map_err(|e| match e {
+                linkx_store::StoreError::NotFound(what) => anyhow::Error::new(UsageError(format!(
+                    "{what}: see `linkx source list` for the ids"
+                ))),
+                other => other.into(),
+            })?;
+            println!("removed source {id} and its articles");
+        }
+        SourceCommand::ImportOpml { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+            let outlines = linkx_feed::parse_opml(&text);
+            if outlines.is_empty() {
+                return Err(UsageError(format!(
+                    "{} lists no feeds (no <outline xmlUrl=…>)",
+                    file.display()
+                ))
+                .into());
+            }
+            let bar = indicatif::ProgressBar::new(outlines.len() as u64);
+            let (mut added, mut skipped) = (0, Vec::new());
+            for o in &outlines {
+                bar.inc(1);
+                let url = match linkx_core::SourceUrl::parse(&o.xml_url) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        skipped.push(format!("{}: {e}", o.xml_url));
+                        continue;
+                    }
+                };
+                let new = NewSource {
+                    name: o
+                        .title
+                        .clone()
+                        .unwrap_or_else(|| url.as_url().host_str().unwrap_or("source").to_string()),
+                    feed_url: url.to_string(),
+                    site_url: o.html_url.clone(),
+                    display: Display::Excerpt,
+                    full_text: FullText::Auto,
+                    polled: true,
+                    interval_secs: None,
+                };
+                if ensure_source(&store, &new, now).await?.is_some() {
+                    added += 1;
+                }
+            }
+            bar.finish_and_clear();
+            println!(
+                "{added} source(s) added, {} already followed, {} skipped",
+                outlines.len() - added - skipped.len(),
+                skipped.len()
+            );
+            for s in skipped {
+                println!("  skipped {s}");
+            }
+        }
+        SourceCommand::ExportOpml => {
+            let outlines: Vec<_> = store
+                .list_sources()
+                .await?
+                .into_iter()
+                .filter(|s| s.polled)
+                .map(|s| linkx_feed::OpmlOutline {
+                    title: Some(s.name),
+                    xml_url: s.feed_url,
+                    html_url: s.site_url,
+                })
+                .collect();
+            print!(
+                "{}",
+                linkx_feed::write_opml(&settings.config.site.title, &outlines)
+            );
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn check_config(settings: &Settings) -> anyhow::Result<()> {
+    let c = &settings.config;
+    match &settings.config_file {
+        Some(path) => println!("{}: OK", path.display()),
+        None => {
+            println!("no configuration file: using defaults (and LINKX_… environment variables)")
+        }
+    }
+    println!(
+        "site: {:?} at {}",
+        c.site.title,
+        settings.base_url(crate::settings::DEFAULT_LISTEN)
+    );
+    println!("storage: {}", settings.storage_url);
+    println!(
+        "poll: every {}–{} s, {} at once ({} per host), timeout {} s, max body {} bytes, private networks {}",
+        c.poll.min_interval.0,
+        crate::schedule::MAX_INTERVAL,
+        c.poll.concurrency,
+        c.poll.per_host,
+        c.poll.timeout.0,
+        c.poll.max_body.0,
+        if c.poll.allow_private_networks {
+            "allowed"
+        } else {
+            "refused"
+        }
+    );
+    println!("sources in the file: {}", c.sources.len());
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! The `linkx` binary's library: CLI commands, configuration loading, the HTTP client, the
+//! scheduler and the poll pipeline. Everything with I/O that is not the store or the site.
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod defaults;
+pub mod fetch;
+pub mod import;
+pub mod poll;
+pub mod process;
+pub mod robots;
+pub mod schedule;
+pub mod settings;
+pub mod sources;

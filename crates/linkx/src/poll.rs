@@ -1,0 +1,259 @@
+//! Polling: one source (`poll_source`) and all due sources (`poll_due`).
+//!
+//! `poll_source` reads top to bottom: conditional GET → parse → process → store, and always
+//! records the outcome, so a source is never silently dropped.
+
+use crate::clock::Clock;
+use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher};
+use crate::process::articles_from_entries;
+use crate::schedule::{Policy, interval_after_error, interval_after_success, with_jitter};
+use linkx_store::{PollRecord, Source, Store};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::Semaphore;
+use url::Url;
+
+/// Everything a poll needs, shared by all concurrent polls.
+pub struct PollContext {
+    pub store: Store,
+    pub fetcher: Fetcher,
+    pub clock: Arc<dyn Clock>,
+    pub policy: Policy,
+    pub concurrency: usize,
+    /// Fault injection for crash tests: abort the process after this many article writes.
+    pub abort_after_writes: Option<u64>,
+    pub writes: AtomicU64,
+}
+
+/// What happened to one source in one poll.
+#[derive(Debug, Clone)]
+pub struct PollReport {
+    pub source_id: i64,
+    pub source_name: String,
+    pub new_items: u64,
+    pub not_modified: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PollSummary {
+    pub sources: usize,
+    pub ok: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+    pub new_items: u64,
+    pub failures: Vec<(String, String)>,
+}
+
+impl PollContext {
+    fn after_write(&self) {
+        let written = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if self
+            .abort_after_writes
+            .is_some_and(|limit| written >= limit)
+        {
+            eprintln!("fault injection: aborting after {written} article writes");
+            std::process::abort();
+        }
+    }
+}
+
+/// Polls one source and records the outcome with its articles in one transaction.
+pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
+    let started = std::time::Instant::now();
+    let now = ctx.clock.now();
+    let mut report = PollReport {
+        source_id: source.id,
+        source_name: source.name.clone(),
+        new_items: 0,
+        not_modified: false,
+        error: None,
+    };
+    let outcome = fetch_and_parse(ctx, source).await;
+    let mut record = PollRecord {
+        at: now,
+        ..PollRecord::default()
+    };
+    let mut articles = Vec::new();
+    let hints = match outcome {
+        Ok(Polled::NotModified(hints)) => {
+            report.not_modified = true;
+            record.status = Some(304);
+            hints
+        }
+        Ok(Polled::Feed { feed, body }) => {
+            record.status = Some(body.status);
+            record.etag = body.etag;
+            record.last_modified = body.last_modified;
+            record.moved_to = body.moved_permanently_to.map(|u| u.to_string());
+            record.site_url = feed.site_url.as_ref().map(Url::to_string);
+            articles = articles_from_entries(&feed.entries, now);
+            body.hints
+        }
+        Err(failure) => {
+            record.status = failure.status;
+            record.error = Some(failure.message.clone());
+            if failure.gone {
+                record.disable_reason = Some(failure.message.clone());
+            }
+            report.error = Some(failure.message);
+            failure.hints
+        }
+    };
+    record.next_check_at = now + next_interval(ctx, source, &record, &articles, hints).await;
+    record.current_interval_secs = Some(record.next_check_at - now);
+    record.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    match ctx
+        .store
+        .ingest(source.id, &articles, &record, &mut || ctx.after_write())
+        .await
+    {
+        Ok(counts) => report.new_items = counts.new,
+        Err(e) => {
+            tracing::error!(source_id = source.id, url = %source.feed_url, error = %e, "could not store poll result");
+            report.error = Some(format!("could not store the result: {e}"));
+        }
+    }
+    if let Some(error) = &report.error {
+        tracing::warn!(source_id = source.id, url = %source.feed_url, error = %error, "poll failed");
+    } else {
+        tracing::debug!(source_id = source.id, url = %source.feed_url, new = report.new_items, "polled");
+    }
+    report
+}
+
+enum Polled {
+    NotModified(CacheHints),
+    Feed {
+        feed: linkx_feed::ParsedFeed,
+        body: Box<crate::fetch::Body>,
+    },
+}
+
+struct Failure {
+    message: String,
+    status: Option<u16>,
+    gone: bool,
+    hints: CacheHints,
+}
+
+async fn fetch_and_parse(ctx: &PollContext, source: &Source) -> Result<Polled, Failure> {
+    let url = Url::parse(&source.feed_url).map_err(|e| Failure {
+        message: format!("the feed URL is invalid ({e}): fix it with `linkx source remove` and `linkx source add`"),
+        status: None,
+        gone: false,
+        hints: CacheHints::default(),
+    })?;
+    let fetched = ctx
+        .fetcher
+        .fetch(
+            &url,
+            source.etag.as_deref(),
+            source.last_modified.as_deref(),
+        )
+        .await
+        .map_err(|e| {
+            let hints = match &e {
+                FetchError::Status { retry_after, .. } => CacheHints {
+                    max_age: None,
+                    retry_after: *retry_after,
+                },
+                _ => CacheHints::default(),
+            };
+            Failure {
+                status: e.status(),
+                gone: matches!(e, FetchError::Gone),
+                message: e.to_string(),
+                hints,
+            }
+        })?;
+    let body = match fetched {
+        Fetched::NotModified { hints } => return Ok(Polled::NotModified(hints)),
+        Fetched::Body(body) => body,
+    };
+    match linkx_feed::parse_feed(&body.bytes, Some(&body.final_url)) {
+        Ok(feed) => Ok(Polled::Feed { feed, body }),
+        Err(e) => Err(Failure {
+            message: e.to_string(),
+            status: Some(body.status),
+            gone: false,
+            hints: body.hints,
+        }),
+    }
+}
+
+async fn next_interval(
+    ctx: &PollContext,
+    source: &Source,
+    record: &PollRecord,
+    articles: &[linkx_store::NewArticle],
+    hints: CacheHints,
+) -> i64 {
+    let interval = if record.error.is_some() {
+        interval_after_error(
+            ctx.policy,
+            source.interval_secs,
+            source.error_count + 1,
+            hints,
+        )
+    } else {
+        let mut times = ctx
+            .store
+            .recent_publication_times(source.id, 20)
+            .await
+            .unwrap_or_default();
+        times.extend(articles.iter().map(|a| a.published_at));
+        interval_after_success(ctx.policy, source.interval_secs, &times, hints)
+    };
+    with_jitter(interval, source.id, record.at)
+}
+
+/// Polls every due source (every polled source with `all`), `concurrency` at once, calling
+/// `on_done` after each.
+pub async fn poll_due(
+    ctx: Arc<PollContext>,
+    all: bool,
+    on_start: impl FnOnce(usize),
+    on_done: impl Fn(&PollReport),
+) -> Result<PollSummary, linkx_store::StoreError> {
+    let due_before = if all { i64::MAX } else { ctx.clock.now() };
+    let sources = ctx.store.due_sources(due_before).await?;
+    on_start(sources.len());
+    let mut summary = PollSummary {
+        sources: sources.len(),
+        ..PollSummary::default()
+    };
+    let limit = Arc::new(Semaphore::new(ctx.concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for source in sources {
+        let ctx = ctx.clone();
+        let limit = limit.clone();
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            poll_source(&ctx, &source).await
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let report = match joined {
+            Ok(report) => report,
+            Err(e) => {
+                tracing::error!(error = %e, "poll task failed");
+                summary.failed += 1;
+                continue;
+            }
+        };
+        on_done(&report);
+        summary.new_items += report.new_items;
+        match &report.error {
+            Some(error) => {
+                summary.failed += 1;
+                summary
+                    .failures
+                    .push((report.source_name.clone(), error.clone()));
+            }
+            None if report.not_modified => summary.not_modified += 1,
+            None => summary.ok += 1,
+        }
+    }
+    Ok(summary)
+}

@@ -1,0 +1,54 @@
+//! Parsed feed entries to storable articles: text, excerpt, deduplication key. Pure.
+
+use linkx_core::text::{excerpt, html_to_text};
+use linkx_core::{slugify, urlnorm};
+use linkx_feed::ParsedEntry;
+use linkx_store::NewArticle;
+
+/// Words in an excerpt shown for sources displayed as excerpts.
+pub const EXCERPT_WORDS: usize = 60;
+
+/// Turns entries into articles. Publication times in the future (clock skew, bad feeds) are
+/// clamped to `now`; entries without one take `now`, so the newest poll sorts first.
+pub fn articles_from_entries(entries: &[ParsedEntry], now: i64) -> Vec<NewArticle> {
+    entries.iter().map(|e| article_from_entry(e, now)).collect()
+}
+
+fn article_from_entry(entry: &ParsedEntry, now: i64) -> NewArticle {
+    let summary_text = entry
+        .summary_html
+        .as_deref()
+        .map(html_to_text)
+        .unwrap_or_default();
+    let content_text = entry
+        .content_html
+        .as_deref()
+        .map(html_to_text)
+        .unwrap_or_default();
+    let body_text = if content_text.len() >= summary_text.len() {
+        content_text
+    } else {
+        summary_text.clone()
+    };
+    let excerpt_source = if summary_text.trim().is_empty() {
+        &body_text
+    } else {
+        &summary_text
+    };
+    let clean_url = urlnorm::strip_tracking(&entry.url);
+    NewArticle {
+        guid: entry.guid.clone(),
+        url: clean_url.to_string(),
+        canonical_key: urlnorm::canonical_key(&entry.url),
+        title: entry.title.clone(),
+        slug: slugify(&entry.title),
+        author: entry.author.clone(),
+        summary_html: entry.summary_html.clone(),
+        content_html: entry.content_html.clone(),
+        excerpt: excerpt(excerpt_source, EXCERPT_WORDS),
+        body_text,
+        image_url: entry.image.as_ref().map(|u| u.to_string()),
+        published_at: entry.published.map_or(now, |d| d.timestamp().min(now)),
+        updated_at: entry.updated.map(|d| d.timestamp().min(now)),
+    }
+}
