@@ -64,6 +64,7 @@ impl AppState {
         theme_dir: Option<&Path>,
     ) -> Result<AppState, WebError> {
         let mut env = Environment::new();
+        env.set_formatter(html_formatter);
         for (name, builtin) in TEMPLATES {
             let source = match theme_dir.map(|dir| dir.join(name)) {
                 Some(path) if path.is_file() => std::fs::read_to_string(&path)
@@ -85,6 +86,37 @@ impl AppState {
     pub fn set_ready(&self) {
         self.ready.store(true, Ordering::Release);
     }
+}
+
+/// Auto-escaping that leaves `/` alone (minijinja escapes it by default), so URLs in attributes
+/// read as written: `href="https://…"`. `&`, `<`, `>`, `"` and `'` are still escaped.
+fn html_formatter(
+    out: &mut minijinja::Output<'_>,
+    state: &minijinja::State<'_, '_>,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    if state.auto_escape() == minijinja::AutoEscape::Html
+        && !value.is_safe()
+        && !value.is_none()
+        && !value.is_undefined()
+    {
+        let text = value.to_string();
+        let mut escaped = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                '"' => escaped.push_str("&quot;"),
+                '\'' => escaped.push_str("&#39;"),
+                c => escaped.push(c),
+            }
+        }
+        return out
+            .write_str(&escaped)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()));
+    }
+    minijinja::escape_formatter(out, state, value)
 }
 
 /// The whole site as a router; serve it with `axum::serve` or test it with `oneshot`.

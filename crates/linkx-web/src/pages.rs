@@ -95,8 +95,13 @@ pub async fn article(
         "isBasedOn": a.url,
         "description": linkx_core::text::excerpt(&a.excerpt, 40),
     });
-    // `</` inside a script element would end it: escape so feed text cannot break out.
-    let json_ld = json_ld.to_string().replace("</", "<\\/");
+    // Markup characters inside a script element could end it or change how it is parsed:
+    // JSON's \u escapes keep feed text inert.
+    let json_ld = json_ld
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     let excerpt_paragraphs: Vec<&str> = a.excerpt.split("\n\n").collect();
     let coverage_cards: Vec<_> = coverage.iter().map(card).collect();
     render(
