@@ -101,7 +101,7 @@ impl Store {
         record: &PollRecord,
         after_write: &mut (dyn FnMut() + Send),
     ) -> Result<IngestCounts> {
-        let mut tx = self.pool.begin().await?;
+        let (_writer, mut tx) = self.begin_write().await?;
         let mut counts = IngestCounts::default();
         for article in articles {
             let existing = sqlx::query(

@@ -42,6 +42,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    /// SQLite has one writer at a time: queueing writers here (instead of letting them spin on
+    /// SQLITE_BUSY) keeps concurrent polls fast and fair.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -69,7 +72,7 @@ impl Store {
                 url: url.to_string(),
                 source,
             })?;
-        let store = Store { pool };
+        let store = Store { pool, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())) };
         store.migrate().await?;
         Ok(store)
     }
@@ -82,6 +85,14 @@ impl Store {
     /// True when the database has no sources yet (a new site).
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.count_sources().await? == 0)
+    }
+
+    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
+    /// transaction that reads before it writes cannot deadlock with another process's writer.
+    pub(crate) async fn begin_write(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+        let guard = self.writer.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((guard, tx))
     }
 
     pub async fn close(&self) {

@@ -197,3 +197,23 @@ async fn duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly() {
     assert!(reopened.migrate().await.unwrap().is_empty());
     assert_eq!(reopened.count_sources().await.unwrap(), 1);
 }
+
+/// Regression: concurrent polls failed with "database is locked" when deferred transactions
+/// that read first tried to upgrade to writing at the same time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_ingests_do_not_fail_with_database_locked() {
+    let (_dir, store) = open().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for s in 0..8 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let src = store.add_source(&source(&format!("https://e{s}.org/feed")), 0).await.unwrap();
+            let batch: Vec<_> = (0..20).map(|i| article(&format!("{i}"), &format!("e{s}.org/{i}"), &format!("T{s}-{i}"))).collect();
+            store.ingest(src.id, &batch, &ok_record(1), &mut || {}).await.unwrap()
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        assert_eq!(done.unwrap().new, 20);
+    }
+    assert_eq!(store.count_articles().await.unwrap(), 160);
+}
