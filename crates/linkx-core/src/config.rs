@@ -306,16 +306,15 @@ impl Config {
                 }
             }
         }
-        if let Some(storage) = &self.storage.url {
-            if !(storage.starts_with("sqlite:")
+        if let Some(storage) = &self.storage.url
+            && !(storage.starts_with("sqlite:")
                 || storage.starts_with("postgres://")
                 || storage.starts_with("postgresql://"))
-            {
-                return invalid(
-                    "storage.url",
-                    format!("{storage:?}: use sqlite://PATH or postgres://…"),
-                );
-            }
+        {
+            return invalid(
+                "storage.url",
+                format!("{storage:?}: use sqlite://PATH or postgres://…"),
+            );
         }
         if !matches!(
             self.comments.moderation.as_str(),

@@ -131,7 +131,7 @@ fn convert_entry(
     let summary_html = entry
         .summary
         .as_ref()
-        .map(|s| text_as_html(s))
+        .map(text_as_html)
         .map(|body| sanitize_html(&body, html_base))
         .filter(|h| !h.trim().is_empty());
     let title = entry
@@ -205,20 +205,20 @@ fn resolve(href: &str, base: Option<&Url>) -> Option<Url> {
 fn pick_image(media: &[feed_rs::model::MediaObject], base: &str) -> Option<Url> {
     let base = Url::parse(base).ok();
     for object in media {
-        if let Some(thumb) = object.thumbnails.first() {
-            if let Some(u) = resolve(&thumb.image.uri, base.as_ref()) {
-                return Some(u);
-            }
+        if let Some(thumb) = object.thumbnails.first()
+            && let Some(u) = resolve(&thumb.image.uri, base.as_ref())
+        {
+            return Some(u);
         }
         for content in &object.content {
             let is_image = content
                 .content_type
                 .as_ref()
                 .is_some_and(|t| t.to_string().starts_with("image/"));
-            if let (true, Some(u)) = (is_image, &content.url) {
-                if matches!(u.scheme(), "http" | "https") {
-                    return Some(u.clone());
-                }
+            if let (true, Some(u)) = (is_image, &content.url)
+                && matches!(u.scheme(), "http" | "https")
+            {
+                return Some(u.clone());
             }
         }
     }

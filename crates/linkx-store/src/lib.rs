@@ -72,7 +72,10 @@ impl Store {
                 url: url.to_string(),
                 source,
             })?;
-        let store = Store { pool, writer: std::sync::Arc::new(tokio::sync::Mutex::new(())) };
+        let store = Store {
+            pool,
+            writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -89,7 +92,12 @@ impl Store {
 
     /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
     /// transaction that reads before it writes cannot deadlock with another process's writer.
-    pub(crate) async fn begin_write(&self) -> Result<(tokio::sync::MutexGuard<'_, ()>, sqlx::Transaction<'static, sqlx::Sqlite>)> {
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<(
+        tokio::sync::MutexGuard<'_, ()>,
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+    )> {
         let guard = self.writer.lock().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok((guard, tx))

@@ -207,9 +207,23 @@ async fn concurrent_ingests_do_not_fail_with_database_locked() {
     for s in 0..8 {
         let store = store.clone();
         tasks.spawn(async move {
-            let src = store.add_source(&source(&format!("https://e{s}.org/feed")), 0).await.unwrap();
-            let batch: Vec<_> = (0..20).map(|i| article(&format!("{i}"), &format!("e{s}.org/{i}"), &format!("T{s}-{i}"))).collect();
-            store.ingest(src.id, &batch, &ok_record(1), &mut || {}).await.unwrap()
+            let src = store
+                .add_source(&source(&format!("https://e{s}.org/feed")), 0)
+                .await
+                .unwrap();
+            let batch: Vec<_> = (0..20)
+                .map(|i| {
+                    article(
+                        &format!("{i}"),
+                        &format!("e{s}.org/{i}"),
+                        &format!("T{s}-{i}"),
+                    )
+                })
+                .collect();
+            store
+                .ingest(src.id, &batch, &ok_record(1), &mut || {})
+                .await
+                .unwrap()
         });
     }
     while let Some(done) = tasks.join_next().await {

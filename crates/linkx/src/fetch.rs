@@ -258,10 +258,11 @@ impl Fetcher {
             Some(url::Host::Domain(_)) => None,
             None => return Err(FetchError::BadUrl(url.to_string())),
         };
-        if let Some(ip) = literal {
-            if !self.config.allow_private_networks && !is_public(ip) {
-                return Err(FetchError::PrivateAddress(ip.to_string()));
-            }
+        if let Some(ip) = literal
+            && !self.config.allow_private_networks
+            && !is_public(ip)
+        {
+            return Err(FetchError::PrivateAddress(ip.to_string()));
         }
         Ok(())
     }

@@ -33,11 +33,21 @@ async fn reload(store: &Store, id: i64) -> Source {
 }
 
 async fn page(store: &Store, uri: &str) -> String {
-    let site = linkx_web::SiteInfo { title: "T".into(), description: "D".into(), language: "en".into(), base_url: "http://t".into() };
+    let site = linkx_web::SiteInfo {
+        title: "T".into(),
+        description: "D".into(),
+        language: "en".into(),
+        base_url: "http://t".into(),
+    };
     let state = linkx_web::AppState::new(store.clone(), site, None).unwrap();
     state.set_ready();
-    let response = linkx_web::app(state).oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
-    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20).await.unwrap();
+    let response = linkx_web::app(state)
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
@@ -50,10 +60,20 @@ async fn poll_stores_items_and_the_article_page_links_the_original() {
     assert_eq!(report.new_items, 4);
     let articles = app.store.latest_articles(10, 0).await.unwrap();
     assert_eq!(articles.len(), 4);
-    let a = articles.iter().find(|a| a.title == "daily-4 item 2").unwrap();
-    assert_eq!(a.url, app.url("/articles/daily-4/2"), "tracking parameters stripped from the stored link");
+    let a = articles
+        .iter()
+        .find(|a| a.title == "daily-4 item 2")
+        .unwrap();
+    assert_eq!(
+        a.url,
+        app.url("/articles/daily-4/2"),
+        "tracking parameters stripped from the stored link"
+    );
     let html = page(&app.store, &format!("/a/{}/{}", a.id, a.slug)).await;
-    assert!(html.contains(&format!("href=\"{}\"", a.url)), "Source link to the original");
+    assert!(
+        html.contains(&format!("href=\"{}\"", a.url)),
+        "Source link to the original"
+    );
     assert!(html.contains("Text of daily-4 item 2."));
     let home = page(&app.store, "/").await;
     assert!(home.contains(&format!("href=\"/a/{}/{}\"", a.id, a.slug)));
@@ -85,8 +105,14 @@ async fn permanent_redirect_moves_the_feed_and_temporary_does_not() {
     let temporary = add(&app, "/temporary.xml").await;
     assert_eq!(poll_source(&ctx, &moved).await.new_items, 3);
     assert_eq!(poll_source(&ctx, &temporary).await.new_items, 2);
-    assert_eq!(reload(&app.store, moved.id).await.feed_url, app.url("/feeds/new-home-3.xml"));
-    assert_eq!(reload(&app.store, temporary.id).await.feed_url, app.url("/temporary.xml"));
+    assert_eq!(
+        reload(&app.store, moved.id).await.feed_url,
+        app.url("/feeds/new-home-3.xml")
+    );
+    assert_eq!(
+        reload(&app.store, temporary.id).await.feed_url,
+        app.url("/temporary.xml")
+    );
 }
 
 #[tokio::test]
@@ -97,7 +123,10 @@ async fn gone_feed_is_disabled_with_a_visible_reason() {
     assert!(report.error.unwrap().contains("410"));
     let source = reload(&app.store, source.id).await;
     assert!(source.disabled_reason.as_deref().unwrap().contains("gone"));
-    assert!(app.store.due_sources(i64::MAX).await.unwrap().is_empty(), "never polled again");
+    assert!(
+        app.store.due_sources(i64::MAX).await.unwrap().is_empty(),
+        "never polled again"
+    );
     let sources_page = page(&app.store, "/sources").await;
     assert!(sources_page.contains("Stopped"));
     let listed = linkx::sources::format_list(&app.store.list_sources().await.unwrap());
@@ -112,7 +141,11 @@ async fn retry_after_and_exponential_backoff_set_the_next_check() {
     let report = poll_source(&ctx, &busy).await;
     assert!(report.error.unwrap().contains("429"));
     let busy = reload(&app.store, busy.id).await;
-    assert!(busy.next_check_at >= NOW + 7200 - 720, "Retry-After honoured: {}", busy.next_check_at - NOW);
+    assert!(
+        busy.next_check_at >= NOW + 7200 - 720,
+        "Retry-After honoured: {}",
+        busy.next_check_at - NOW
+    );
 
     let failing = add(&app, "/error.xml").await;
     let mut gaps = Vec::new();
@@ -124,9 +157,16 @@ async fn retry_after_and_exponential_backoff_set_the_next_check() {
         app.clock.advance(gaps.last().copied().unwrap());
     }
     assert_eq!(current.error_count, 3);
-    assert!(gaps[1] > gaps[0] && gaps[2] > gaps[1], "backs off: {gaps:?}");
+    assert!(
+        gaps[1] > gaps[0] && gaps[2] > gaps[1],
+        "backs off: {gaps:?}"
+    );
     assert!(gaps[2] <= 24 * 3600 + 24 * 360);
-    assert_eq!(app.store.list_sources().await.unwrap().len(), 2, "failing sources are never dropped");
+    assert_eq!(
+        app.store.list_sources().await.unwrap().len(),
+        2,
+        "failing sources are never dropped"
+    );
 }
 
 trait NowForTest {
@@ -145,7 +185,11 @@ async fn cache_control_max_age_delays_the_next_check() {
     let source = add(&app, "/cached.xml").await;
     poll_source(&app.poll_context(), &source).await;
     let source = reload(&app.store, source.id).await;
-    assert!(source.next_check_at - NOW >= 10800 - 1080, "{}", source.next_check_at - NOW);
+    assert!(
+        source.next_check_at - NOW >= 10800 - 1080,
+        "{}",
+        source.next_check_at - NOW
+    );
 }
 
 #[tokio::test]
@@ -179,7 +223,9 @@ async fn bad_sources_each_get_a_clear_recorded_error_and_the_site_keeps_serving(
         interval_secs: None,
     };
     let unreachable = app.store.add_source(&unreachable, NOW).await.unwrap();
-    let summary = poll_due(app.poll_context(), true, |_| {}, |_| {}).await.unwrap();
+    let summary = poll_due(app.poll_context(), true, |_| {}, |_| {})
+        .await
+        .unwrap();
     assert_eq!(summary.failed, cases.len() + 1);
     for ((_, expected), id) in cases.iter().zip(ids) {
         let s = reload(&app.store, id).await;
@@ -189,10 +235,16 @@ async fn bad_sources_each_get_a_clear_recorded_error_and_the_site_keeps_serving(
         assert!(s.disabled_reason.is_none());
     }
     let s = reload(&app.store, unreachable.id).await;
-    assert!(s.last_error.unwrap().contains("could not connect"), "connection refused is reported");
+    assert!(
+        s.last_error.unwrap().contains("could not connect"),
+        "connection refused is reported"
+    );
     assert_eq!(app.store.count_articles().await.unwrap(), 0);
     let home = page(&app.store, "/").await;
-    assert!(home.contains("8 failing"), "the site still serves and says why it is empty");
+    assert!(
+        home.contains("8 failing"),
+        "the site still serves and says why it is empty"
+    );
 }
 
 #[tokio::test]
@@ -207,27 +259,63 @@ async fn gzip_feeds_are_decoded() {
 async fn private_addresses_are_refused_unless_allowed() {
     let app = spawn_app().await;
     let fetcher = Fetcher::new(app.fetch_config(false)).unwrap();
-    let by_ip = fetcher.fetch(&Url::parse(&app.url("/feeds/x-1.xml")).unwrap(), None, None).await.unwrap_err();
+    let by_ip = fetcher
+        .fetch(&Url::parse(&app.url("/feeds/x-1.xml")).unwrap(), None, None)
+        .await
+        .unwrap_err();
     assert!(matches!(by_ip, FetchError::PrivateAddress(_)), "{by_ip}");
     assert!(by_ip.to_string().contains("allow_private_networks"));
     // By name: refused after resolution, at connect time.
     let port = Url::parse(&app.base).unwrap().port().unwrap();
-    let by_name = fetcher.fetch(&Url::parse(&format!("http://localhost:{port}/feeds/x-1.xml")).unwrap(), None, None).await.unwrap_err();
-    assert!(matches!(by_name, FetchError::PrivateAddress(_)), "{by_name}");
-    assert_eq!(app.hits.total.load(Ordering::SeqCst), 0, "no request reached the server");
+    let by_name = fetcher
+        .fetch(
+            &Url::parse(&format!("http://localhost:{port}/feeds/x-1.xml")).unwrap(),
+            None,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(by_name, FetchError::PrivateAddress(_)),
+        "{by_name}"
+    );
+    assert_eq!(
+        app.hits.total.load(Ordering::SeqCst),
+        0,
+        "no request reached the server"
+    );
 }
 
 #[tokio::test]
 async fn adding_a_site_url_discovers_its_feed() {
     let app = spawn_app().await;
     let fetcher = Fetcher::new(app.fetch_config(true)).unwrap();
-    let options = linkx::sources::AddOptions { name: None, display: Display::Excerpt, full_text: FullText::Auto, interval_secs: None };
-    let added = linkx::sources::add_source(&app.store, &fetcher, &app.url("/site/"), options, NOW).await.unwrap();
+    let options = linkx::sources::AddOptions {
+        name: None,
+        display: Display::Excerpt,
+        full_text: FullText::Auto,
+        interval_secs: None,
+    };
+    let added = linkx::sources::add_source(&app.store, &fetcher, &app.url("/site/"), options, NOW)
+        .await
+        .unwrap();
     assert_eq!(added.source.feed_url, app.url("/feeds/discovered.xml"));
     assert_eq!(added.source.name, "discovered");
-    assert_eq!(added.alternatives, vec![Url::parse(&app.url("/feeds/other.xml")).unwrap()]);
-    let options = linkx::sources::AddOptions { name: None, display: Display::Excerpt, full_text: FullText::Auto, interval_secs: None };
-    let err = linkx::sources::add_source(&app.store, &fetcher, &app.url("/plain.html"), options, NOW).await.err().unwrap();
+    assert_eq!(
+        added.alternatives,
+        vec![Url::parse(&app.url("/feeds/other.xml")).unwrap()]
+    );
+    let options = linkx::sources::AddOptions {
+        name: None,
+        display: Display::Excerpt,
+        full_text: FullText::Auto,
+        interval_secs: None,
+    };
+    let err =
+        linkx::sources::add_source(&app.store, &fetcher, &app.url("/plain.html"), options, NOW)
+            .await
+            .err()
+            .unwrap();
     assert!(format!("{err:#}").contains("advertises no feed"), "{err:#}");
 }
 
@@ -240,17 +328,39 @@ async fn crash_mid_poll_loses_and_duplicates_nothing() {
     for name in ["alpha-5", "beta-5", "gamma-5"] {
         add(&app, &format!("/feeds/{name}.xml")).await;
     }
-    let crashed = app.linkx_with_env(&["--config", config, "poll", "--once"], &[("LINKX_FAULT_ABORT_AFTER_WRITES", "7")]);
-    assert!(!crashed.status.success(), "the fault injection aborted the process: {}{}", stdout(&crashed), stderr(&crashed));
+    let crashed = app.linkx_with_env(
+        &["--config", config, "poll", "--once"],
+        &[("LINKX_FAULT_ABORT_AFTER_WRITES", "7")],
+    );
+    assert!(
+        !crashed.status.success(),
+        "the fault injection aborted the process: {}{}",
+        stdout(&crashed),
+        stderr(&crashed)
+    );
     assert!(stderr(&crashed).contains("fault injection"));
     let after_crash = app.store.count_articles().await.unwrap();
-    assert!(after_crash < 15, "the crash interrupted the poll ({after_crash} stored)");
-    assert_eq!(after_crash % 5, 0, "a feed's articles are stored together or not at all");
+    assert!(
+        after_crash < 15,
+        "the crash interrupted the poll ({after_crash} stored)"
+    );
+    assert_eq!(
+        after_crash % 5,
+        0,
+        "a feed's articles are stored together or not at all"
+    );
 
     let rerun = app.linkx(&["--config", config, "poll", "--once"]);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
     assert_eq!(app.store.count_articles().await.unwrap(), 15);
-    let titles: std::collections::HashSet<String> = app.store.latest_articles(100, 0).await.unwrap().into_iter().map(|a| a.title).collect();
+    let titles: std::collections::HashSet<String> = app
+        .store
+        .latest_articles(100, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
     assert_eq!(titles.len(), 15, "no duplicates");
 }
 
@@ -266,7 +376,10 @@ fn poll_once_exits_zero_and_summarises_failures() {
     let out = app.linkx(&["--config", config.to_str().unwrap(), "poll", "--once"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("polled 2 source(s): 1 updated, 0 not modified, 1 failed; 3 new article(s)"), "{text}");
+    assert!(
+        text.contains("polled 2 source(s): 1 updated, 0 not modified, 1 failed; 3 new article(s)"),
+        "{text}"
+    );
     assert!(text.contains("failed: Broken: not a feed"), "{text}");
     let list = app.linkx(&["--config", config.to_str().unwrap(), "source", "list"]);
     let listed = stdout(&list);
@@ -309,7 +422,15 @@ fn source_add_by_site_url_and_opml_round_trip_through_the_cli() {
     let app = rt.block_on(spawn_app());
     let config = app.write_config("");
     let config = config.to_str().unwrap();
-    let out = app.linkx(&["--config", config, "source", "add", &app.url("/site/"), "--name", "Fixture Site"]);
+    let out = app.linkx(&[
+        "--config",
+        config,
+        "source",
+        "add",
+        &app.url("/site/"),
+        "--name",
+        "Fixture Site",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("Fixture Site"));
     assert!(stdout(&out).contains("also offers"));
@@ -322,11 +443,27 @@ fn source_add_by_site_url_and_opml_round_trip_through_the_cli() {
     let opml = app.dir.path().join("subs.opml");
     std::fs::write(
         &opml,
-        format!("{exported}").replace("</body>", &format!("<outline text=\"Second\" xmlUrl=\"{}\"/></body>", app.url("/feeds/second-2.xml"))),
+        exported.to_string().replace(
+            "</body>",
+            &format!(
+                "<outline text=\"Second\" xmlUrl=\"{}\"/></body>",
+                app.url("/feeds/second-2.xml")
+            ),
+        ),
     )
     .unwrap();
-    let out = app.linkx(&["--config", config, "source", "import-opml", opml.to_str().unwrap()]);
-    assert!(stdout(&out).contains("1 source(s) added, 1 already followed"), "{}", stdout(&out));
+    let out = app.linkx(&[
+        "--config",
+        config,
+        "source",
+        "import-opml",
+        opml.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&out).contains("1 source(s) added, 1 already followed"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -336,23 +473,46 @@ fn import_files_and_example_config_is_valid() {
     let feed = app.dir.path().join("local.xml");
     std::fs::write(&feed, support::rss("local", "https://local.example", 0..3)).unwrap();
     let out = app.linkx(&["import", feed.to_str().unwrap()]);
-    assert!(stdout(&out).contains("3 new article(s)"), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("3 new article(s)"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     let again = app.linkx(&["import", feed.to_str().unwrap()]);
-    assert!(stdout(&again).contains("0 new article(s)"), "importing twice is idempotent");
+    assert!(
+        stdout(&again).contains("0 new article(s)"),
+        "importing twice is idempotent"
+    );
 
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../linkx.example.toml");
     let out = app.linkx(&["--config", example, "check-config"]);
-    assert!(out.status.success(), "linkx.example.toml must stay valid: {}", stderr(&out));
+    assert!(
+        out.status.success(),
+        "linkx.example.toml must stay valid: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let app = rt.block_on(spawn_app());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let listen = format!("127.0.0.1:{port}");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"))
-        .args(["--data", app.dir.path().to_str().unwrap(), "serve", "--demo", "--listen", &listen])
+        .args([
+            "--data",
+            app.dir.path().to_str().unwrap(),
+            "serve",
+            "--demo",
+            "--listen",
+            &listen,
+        ])
         .current_dir(app.dir.path())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -360,23 +520,47 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
     // Wait for readiness: the server answers /healthz 200 only after the demo import.
     let stderr_pipe = child.stderr.take().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr_pipe));
-    let ready = lines.by_ref().map_while(Result::ok).any(|l| l.starts_with("ready:"));
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.starts_with("ready:"));
     assert!(ready, "serve --demo never became ready");
     let result = rt.block_on(async {
         let client = reqwest::Client::new();
-        let health = client.get(format!("http://{listen}/healthz")).send().await.unwrap().status();
-        let home = client.get(format!("http://{listen}/")).send().await.unwrap().text().await.unwrap();
+        let health = client
+            .get(format!("http://{listen}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let home = client
+            .get(format!("http://{listen}/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         (health, home)
     });
     let _ = child.kill();
     let _ = child.wait();
     let (health, home) = result;
     assert_eq!(health, 200);
-    for source in ["Meridian Wire (sample)", "Lakeside Courier (sample)", "Valley Daily Digest (sample)"] {
+    for source in [
+        "Meridian Wire (sample)",
+        "Lakeside Courier (sample)",
+        "Valley Daily Digest (sample)",
+    ] {
         assert!(home.contains(source), "{source}");
     }
-    assert_eq!(home.matches("flood barrier").count() + home.matches("Flood barrier").count() >= 3, true);
-    let store = rt.block_on(Store::open_path(&app.dir.path().join("linkx.db"))).unwrap();
+    assert!(home.matches("flood barrier").count() + home.matches("Flood barrier").count() >= 3);
+    let store = rt
+        .block_on(Store::open_path(&app.dir.path().join("linkx.db")))
+        .unwrap();
     let sources = rt.block_on(store.list_sources()).unwrap();
-    assert!(sources.iter().all(|s| !s.polled), "--demo adds no network sources");
+    assert!(
+        sources.iter().all(|s| !s.polled),
+        "--demo adds no network sources"
+    );
 }

@@ -51,16 +51,31 @@ pub fn rss(title: &str, base: &str, items: std::ops::Range<usize>) -> String {
     out
 }
 
-async fn feed(State((hits, base)): State<(Arc<Hits>, String)>, Path(name): Path<String>, headers: HeaderMap) -> Response {
+async fn feed(
+    State((hits, base)): State<(Arc<Hits>, String)>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let stem = name.trim_end_matches(".xml").to_string();
-    let count: usize = stem.rsplit('-').next().and_then(|n| n.parse().ok()).unwrap_or(5);
+    let count: usize = stem
+        .rsplit('-')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
     let etag = format!("\"{stem}-v1\"");
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         hits.not_modified.fetch_add(1, Ordering::SeqCst);
         return StatusCode::NOT_MODIFIED.into_response();
     }
     (
-        [(header::CONTENT_TYPE, "application/rss+xml".to_string()), (header::ETAG, etag)],
+        [
+            (header::CONTENT_TYPE, "application/rss+xml".to_string()),
+            (header::ETAG, etag),
+        ],
         rss(&stem, &base, 0..count),
     )
         .into_response()
@@ -71,7 +86,10 @@ fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
     let site_html = "<!DOCTYPE html><html><head><title>Site</title>\
         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"Main\" href=\"/feeds/discovered.xml\">\
         <link rel=\"alternate\" type=\"application/atom+xml\" href=\"/feeds/other.xml\"></head><body>Hi</body></html>";
-    let huge = format!("<rss version=\"2.0\"><channel><title>Huge</title>{}</channel></rss>", "<!-- padding -->".repeat(200_000));
+    let huge = format!(
+        "<rss version=\"2.0\"><channel><title>Huge</title>{}</channel></rss>",
+        "<!-- padding -->".repeat(200_000)
+    );
     let gzip_body = {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let _ = enc.write_all(rss("gzipped", &base, 0..3).as_bytes());
@@ -80,37 +98,115 @@ fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
     let counting = hits.clone();
     Router::new()
         .route("/feeds/{name}", get(feed))
-        .route("/site/", get(move || async move { ([(header::CONTENT_TYPE, "text/html")], site_html) }))
-        .route("/plain.html", get(|| async { ([(header::CONTENT_TYPE, "text/html")], "<!DOCTYPE html><html><body><p>No feeds here</p></body></html>") }))
-        .route("/invalid.xml", get(|| async { ([(header::CONTENT_TYPE, "application/rss+xml")], "<rss><channel><title>Broken &&& <<<") }))
-        .route("/moved.xml", get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/feeds/new-home-3.xml")]) }))
-        .route("/temporary.xml", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/feeds/temp-target-2.xml")]) }))
-        .route("/loop.xml", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop.xml")]) }))
+        .route(
+            "/site/",
+            get(move || async move { ([(header::CONTENT_TYPE, "text/html")], site_html) }),
+        )
+        .route(
+            "/plain.html",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/html")],
+                    "<!DOCTYPE html><html><body><p>No feeds here</p></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/invalid.xml",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/rss+xml")],
+                    "<rss><channel><title>Broken &&& <<<",
+                )
+            }),
+        )
+        .route(
+            "/moved.xml",
+            get(|| async {
+                (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, "/feeds/new-home-3.xml")],
+                )
+            }),
+        )
+        .route(
+            "/temporary.xml",
+            get(|| async {
+                (
+                    StatusCode::FOUND,
+                    [(header::LOCATION, "/feeds/temp-target-2.xml")],
+                )
+            }),
+        )
+        .route(
+            "/loop.xml",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop.xml")]) }),
+        )
         .route("/gone.xml", get(|| async { StatusCode::GONE }))
-        .route("/busy.xml", get(|| async { (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "7200")], "slow down") }))
-        .route("/error.xml", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }))
-        .route("/huge.xml", get(move || async move { ([(header::CONTENT_TYPE, "application/rss+xml")], huge) }))
-        .route("/gzip.xml", get(move || async move {
-            ([(header::CONTENT_TYPE, "application/rss+xml"), (header::CONTENT_ENCODING, "gzip")], gzip_body)
-        }))
+        .route(
+            "/busy.xml",
+            get(|| async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, "7200")],
+                    "slow down",
+                )
+            }),
+        )
+        .route(
+            "/error.xml",
+            get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+        )
+        .route(
+            "/huge.xml",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/rss+xml")], huge) }),
+        )
+        .route(
+            "/gzip.xml",
+            get(move || async move {
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/rss+xml"),
+                        (header::CONTENT_ENCODING, "gzip"),
+                    ],
+                    gzip_body,
+                )
+            }),
+        )
         // Never answers: the client's timeout must end the request.
-        .route("/hang.xml", get(|| std::future::pending::<&'static str>()))
-        .route("/cached.xml", get(move || {
-            let base = base.clone();
-            async move { ([(header::CACHE_CONTROL, "max-age=10800")], rss("cached", &base, 0..2)) }
-        }))
-        .route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /private/\n" }))
-        .route("/private/feed.xml", get(|| async { "<rss version=\"2.0\"><channel><title>p</title></channel></rss>" }))
-        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
-            let hits = counting.clone();
-            async move {
-                hits.total.fetch_add(1, Ordering::SeqCst);
-                if let Ok(mut paths) = hits.paths.lock() {
-                    paths.push(req.uri().path().to_string());
+        .route("/hang.xml", get(std::future::pending::<&'static str>))
+        .route(
+            "/cached.xml",
+            get(move || {
+                let base = base.clone();
+                async move {
+                    (
+                        [(header::CACHE_CONTROL, "max-age=10800")],
+                        rss("cached", &base, 0..2),
+                    )
                 }
-                next.run(req).await
-            }
-        }))
+            }),
+        )
+        .route(
+            "/robots.txt",
+            get(|| async { "User-agent: *\nDisallow: /private/\n" }),
+        )
+        .route(
+            "/private/feed.xml",
+            get(|| async { "<rss version=\"2.0\"><channel><title>p</title></channel></rss>" }),
+        )
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let hits = counting.clone();
+                async move {
+                    hits.total.fetch_add(1, Ordering::SeqCst);
+                    if let Ok(mut paths) = hits.paths.lock() {
+                        paths.push(req.uri().path().to_string());
+                    }
+                    next.run(req).await
+                }
+            },
+        ))
         .with_state(state)
 }
 
@@ -128,12 +224,23 @@ pub async fn spawn_fixture_server() -> (String, Arc<Hits>) {
 
 pub async fn spawn_app() -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        let _ = tracing_subscriber::fmt().with_env_filter("debug").with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_test_writer()
+            .try_init();
     }
     let (base, hits) = spawn_fixture_server().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("linkx.db")).await.unwrap();
-    TestApp { dir, base, hits, store, clock: ManualClock::at(NOW) }
+    let store = Store::open_path(&dir.path().join("linkx.db"))
+        .await
+        .unwrap();
+    TestApp {
+        dir,
+        base,
+        hits,
+        store,
+        clock: ManualClock::at(NOW),
+    }
 }
 
 impl TestApp {
@@ -156,7 +263,10 @@ impl TestApp {
             store: self.store.clone(),
             fetcher: Fetcher::new(self.fetch_config(true)).unwrap(),
             clock: self.clock.clone(),
-            policy: Policy { min_interval: 300, default_interval: 1800 },
+            policy: Policy {
+                min_interval: 300,
+                default_interval: 1800,
+            },
             concurrency: 4,
             abort_after_writes: None,
             writes: AtomicU64::new(0),
@@ -166,7 +276,9 @@ impl TestApp {
     /// Writes a linkx.toml for CLI tests that lets the binary reach the fixture server.
     pub fn write_config(&self, extra: &str) -> std::path::PathBuf {
         let path = self.dir.path().join("linkx.toml");
-        let text = format!("[poll]\nallow_private_networks = true\ntimeout = 2\nmax_body = \"256KiB\"\n{extra}");
+        let text = format!(
+            "[poll]\nallow_private_networks = true\ntimeout = 2\nmax_body = \"256KiB\"\n{extra}"
+        );
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -178,7 +290,10 @@ impl TestApp {
 
     pub fn linkx_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"));
-        cmd.arg("--data").arg(self.dir.path()).args(args).current_dir(self.dir.path());
+        cmd.arg("--data")
+            .arg(self.dir.path())
+            .args(args)
+            .current_dir(self.dir.path());
         for (k, v) in env {
             cmd.env(k, v);
         }
