@@ -67,6 +67,13 @@ const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, 
     a.image_url, a.published_at, a.updated_at
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
+/// The same columns without the article bodies: listings show title and excerpt only, and
+/// reading every body of a page of articles would dominate the cost of the page.
+const CARD_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
+    s.site_url AS source_site_url, s.display, a.url, a.title, a.slug, a.author, NULL AS summary_html, NULL AS content_html, a.excerpt,
+    a.image_url, a.published_at, a.updated_at
+    FROM articles a JOIN sources s ON s.id = a.source_id";
+
 fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
     Ok(ArticleView {
         id: row.try_get("id")?,
@@ -194,6 +201,29 @@ impl Store {
         Ok(counts)
     }
 
+    /// An article and the other articles of its story, earliest first: what an article page
+    /// shows, in one query.
+    pub async fn article_with_coverage(
+        &self,
+        id: i64,
+    ) -> Result<Option<(ArticleView, Vec<ArticleView>)>> {
+        let sql = format!(
+            "SELECT * FROM ({CARD_SELECT} WHERE a.story_id = (SELECT story_id FROM articles WHERE id = $1) AND a.id <> $1
+             ORDER BY a.published_at, a.id LIMIT 200) UNION ALL {VIEW_SELECT} WHERE a.id = $1"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut coverage: Vec<ArticleView> =
+            rows.iter().map(view_from_row).collect::<Result<_>>()?;
+        let Some(position) = coverage.iter().position(|a| a.id == id) else {
+            return Ok(None);
+        };
+        let article = coverage.remove(position);
+        Ok(Some((article, coverage)))
+    }
+
     pub async fn article(&self, id: i64) -> Result<Option<ArticleView>> {
         let sql = format!("{VIEW_SELECT} WHERE a.id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -203,10 +233,22 @@ impl Store {
         row.as_ref().map(view_from_row).transpose()
     }
 
-    /// Newest first, `limit` from `offset`.
+    /// Newest first, `limit` from `offset`, without bodies (for listings).
     pub async fn latest_articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleView>> {
-        let sql =
-            format!("{VIEW_SELECT} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2");
+        self.latest(CARD_SELECT, limit, offset).await
+    }
+
+    /// Newest first with their bodies (for feeds out).
+    pub async fn latest_articles_with_bodies(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ArticleView>> {
+        self.latest(VIEW_SELECT, limit, offset).await
+    }
+
+    async fn latest(&self, select: &str, limit: i64, offset: i64) -> Result<Vec<ArticleView>> {
+        let sql = format!("{select} ORDER BY a.published_at DESC, a.id DESC LIMIT $1 OFFSET $2");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(limit)
             .bind(offset)
@@ -222,7 +264,7 @@ impl Store {
         offset: i64,
     ) -> Result<Vec<ArticleView>> {
         let sql = format!(
-            "{VIEW_SELECT} WHERE a.source_id = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
+            "{CARD_SELECT} WHERE a.source_id = $1 ORDER BY a.published_at DESC, a.id DESC LIMIT $2 OFFSET $3"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(source_id)
@@ -235,9 +277,7 @@ impl Store {
 
     /// The articles of one story, earliest first (the original leads).
     pub async fn story_articles(&self, story_id: i64) -> Result<Vec<ArticleView>> {
-        let sql = format!(
-            "{VIEW_SELECT} WHERE COALESCE(a.story_id, a.id) = $1 ORDER BY a.published_at, a.id"
-        );
+        let sql = format!("{CARD_SELECT} WHERE a.story_id = $1 ORDER BY a.published_at, a.id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(story_id)
             .fetch_all(&self.pool)

@@ -67,7 +67,10 @@ fn with_type(content_type: &'static str, body: String) -> Response {
 }
 
 pub async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
-    let items = state.store.latest_articles(FEED_ITEMS, 0).await?;
+    let items = state
+        .store
+        .latest_articles_with_bodies(FEED_ITEMS, 0)
+        .await?;
     let site = &state.site;
     let updated = items
         .iter()
@@ -104,7 +107,10 @@ pub async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
 }
 
 pub async fn rss(State(state): State<AppState>) -> Result<Response, WebError> {
-    let items = state.store.latest_articles(FEED_ITEMS, 0).await?;
+    let items = state
+        .store
+        .latest_articles_with_bodies(FEED_ITEMS, 0)
+        .await?;
     let site = &state.site;
     let rfc822 = |ts: i64| {
         DateTime::<Utc>::from_timestamp(ts, 0)
@@ -139,7 +145,10 @@ pub async fn rss(State(state): State<AppState>) -> Result<Response, WebError> {
 }
 
 pub async fn json_feed(State(state): State<AppState>) -> Result<Response, WebError> {
-    let items = state.store.latest_articles(FEED_ITEMS, 0).await?;
+    let items = state
+        .store
+        .latest_articles_with_bodies(FEED_ITEMS, 0)
+        .await?;
     let site = &state.site;
     let items: Vec<_> = items
         .iter()

@@ -100,23 +100,36 @@ fn html_formatter(
         && !value.is_none()
         && !value.is_undefined()
     {
-        let text = value.to_string();
-        let mut escaped = String::with_capacity(text.len());
-        for c in text.chars() {
-            match c {
-                '&' => escaped.push_str("&amp;"),
-                '<' => escaped.push_str("&lt;"),
-                '>' => escaped.push_str("&gt;"),
-                '"' => escaped.push_str("&quot;"),
-                '\'' => escaped.push_str("&#39;"),
-                c => escaped.push(c),
+        let owned;
+        let text = match value.as_str() {
+            Some(text) => text,
+            None => {
+                owned = value.to_string();
+                owned.as_str()
             }
+        };
+        // Write unescaped runs straight through; only the five special characters are replaced.
+        let mut rest = text;
+        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+            let entity = match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            };
+            write_out(out, &rest[..i])?;
+            write_out(out, entity)?;
+            rest = &rest[i + 1..];
         }
-        return out
-            .write_str(&escaped)
-            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()));
+        return write_out(out, rest);
     }
     minijinja::escape_formatter(out, state, value)
+}
+
+fn write_out(out: &mut minijinja::Output<'_>, s: &str) -> Result<(), minijinja::Error> {
+    out.write_str(s)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
 /// The whole site as a router; serve it with `axum::serve` or test it with `oneshot`.

@@ -67,11 +67,14 @@ pub async fn article(
     Path((id, slug)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let a = state.store.article(id).await?.ok_or(WebError::NotFound)?;
+    let (a, coverage) = state
+        .store
+        .article_with_coverage(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     if a.slug != slug {
         return Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response());
     }
-    let coverage = state.store.story_articles(a.story_id).await?;
     let full = a.display == linkx_core::Display::Full;
     let body_html = if full {
         a.content_html
