@@ -45,6 +45,9 @@ pub struct Store {
     /// SQLite has one writer at a time: queueing writers here (instead of letting them spin on
     /// SQLITE_BUSY) keeps concurrent polls fast and fair.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Bumped after every committed change made through this handle, so readers in this
+    /// process can tell cached pages are stale.
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -75,6 +78,7 @@ impl Store {
         let store = Store {
             pool,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            generation: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
         };
         store.migrate().await?;
         Ok(store)
@@ -101,6 +105,16 @@ impl Store {
         let guard = self.writer.lock().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok((guard, tx))
+    }
+
+    /// Changes committed through this store (in this process) so far.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn bump_generation(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     pub async fn close(&self) {

@@ -126,6 +126,7 @@ impl Store {
             .await;
             match inserted {
                 Ok(row) => {
+                    self.bump_generation();
                     let id: i64 = row.try_get(0)?;
                     return self
                         .source(id)
@@ -216,6 +217,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("source {id}")));
         }
+        self.bump_generation();
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! Handlers are thin: read input, make one store call, render. This crate never makes an
 //! outbound request itself and holds no SQL.
 
+mod cache;
 mod error;
 mod feeds;
 mod ops;
@@ -42,12 +43,14 @@ pub struct AppState {
     /// False until start-up work (migrations, the demo import) is done; `/healthz` reports it.
     pub ready: Arc<AtomicBool>,
     pub metrics: Arc<Metrics>,
+    page_cache: Arc<cache::PageCache>,
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("base.html", include_str!("../templates/base.html")),
-    ("macros.html", include_str!("../templates/macros.html")),
+    ("card.html", include_str!("../templates/card.html")),
+    ("pager.html", include_str!("../templates/pager.html")),
     ("index.html", include_str!("../templates/index.html")),
     ("article.html", include_str!("../templates/article.html")),
     ("story.html", include_str!("../templates/story.html")),
@@ -80,6 +83,7 @@ impl AppState {
             templates: Arc::new(env),
             ready: Arc::new(AtomicBool::new(false)),
             metrics: Arc::new(Metrics::default()),
+            page_cache: Arc::new(cache::PageCache::default()),
         })
     }
 

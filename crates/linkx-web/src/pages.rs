@@ -28,9 +28,13 @@ impl PageQuery {
 }
 
 fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Response, WebError> {
+    Ok(Html(render_html(state, name, ctx)?).into_response())
+}
+
+fn render_html(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<String, WebError> {
     let template = state.templates.get_template(name)?;
     let base = context! { site => &*state.site, version => env!("CARGO_PKG_VERSION") };
-    Ok(Html(template.render(context! { ..base, ..ctx })?).into_response())
+    Ok(template.render(context! { ..base, ..ctx })?)
 }
 
 pub async fn index(
@@ -38,6 +42,11 @@ pub async fn index(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
     let page = q.number();
+    // Read before querying: a write during rendering then makes this entry stale, not wrong.
+    let generation = state.store.generation();
+    if let Some(html) = state.page_cache.get(page, generation) {
+        return Ok(Html(html).into_response());
+    }
     let mut articles = state
         .store
         .latest_articles(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
@@ -55,11 +64,14 @@ pub async fn index(
         (0, 0)
     };
     let cards: Vec<_> = articles.iter().map(card).collect();
-    render(
+    let html = render_html(
         &state,
         "index.html",
         context! { articles => cards, page, has_next, sources_total, sources_failing },
-    )
+    )?;
+    let html = axum::body::Bytes::from(html);
+    state.page_cache.put(page, generation, html.clone());
+    Ok(Html(html).into_response())
 }
 
 pub async fn article(

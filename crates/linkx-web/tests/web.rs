@@ -396,3 +396,20 @@ async fn theme_folder_overrides_a_template() {
     assert!(body.contains("My own theme"));
     assert!(body.contains("Test News"), "base template still built in");
 }
+
+#[tokio::test]
+async fn home_page_shows_new_articles_at_once_despite_its_cache() {
+    let s = site().await;
+    let src = add_source(&s.store, "Daily", Display::Excerpt).await;
+    ingest(&s.store, src, &[article(1, "First story", "text")]).await;
+    let (_, _, before) = get(&s.state, "/").await;
+    assert!(before.contains("First story"));
+    let (_, _, cached) = get(&s.state, "/").await;
+    assert_eq!(before, cached);
+    ingest(&s.store, src, &[article(2, "Breaking story", "text")]).await;
+    let (_, _, after) = get(&s.state, "/").await;
+    assert!(
+        after.contains("Breaking story"),
+        "a write through the store invalidates the cached page"
+    );
+}

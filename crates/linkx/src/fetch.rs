@@ -14,6 +14,8 @@ use url::Url;
 
 const MAX_REDIRECTS: usize = 5;
 const ROBOTS_MAX_BODY: u64 = 512 * 1024;
+/// How long a host's robots.txt is trusted before it is fetched again (RFC 9309 suggests ≤ 24 h).
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Clone)]
 pub struct FetchConfig {
@@ -99,7 +101,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     config: FetchConfig,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    robots: tokio::sync::Mutex<HashMap<String, Arc<Robots>>>,
+    robots: tokio::sync::Mutex<HashMap<String, (std::time::Instant, Arc<Robots>)>>,
     /// Requests sent, for reports and benchmarks.
     pub requests: std::sync::atomic::AtomicU64,
 }
@@ -273,10 +275,10 @@ impl Fetcher {
         let origin = url.origin().ascii_serialization();
         let mut cache = self.robots.lock().await;
         let robots = match cache.get(&origin) {
-            Some(r) => r.clone(),
-            None => {
+            Some((fetched, r)) if fetched.elapsed() < ROBOTS_TTL => r.clone(),
+            _ => {
                 let robots = Arc::new(self.fetch_robots(&origin).await);
-                cache.insert(origin.clone(), robots.clone());
+                cache.insert(origin.clone(), (std::time::Instant::now(), robots.clone()));
                 robots
             }
         };
