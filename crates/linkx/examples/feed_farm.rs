@@ -49,11 +49,11 @@ fn feed_xml(feed: usize, items: usize, host: &str, port: usize) -> String {
             })
             .collect::<Vec<_>>()
             .join(" ");
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<item><title>Feed {feed} story {i}: {}</title><link>http://{host}:{port}/articles/{feed}/{i}</link>\
              <guid isPermaLink=\"false\">farm-{feed}-{i}</guid><pubDate>Mon, {:02} Nov 2026 {:02}:{:02}:00 +0000</pubDate>\
-             <description>&lt;p&gt;{words}&lt;/p&gt;</description></item>\n",
+             <description>&lt;p&gt;{words}&lt;/p&gt;</description></item>",
             &words[..40],
             1 + i % 28,
             i % 24,
