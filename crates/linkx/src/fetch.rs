@@ -96,12 +96,16 @@ impl FetchError {
     }
 }
 
+type RobotsSlot = tokio::sync::Mutex<Option<(std::time::Instant, Arc<Robots>)>>;
+
 /// The fetcher: one connection pool, per-host politeness, robots.txt cache.
 pub struct Fetcher {
     client: reqwest::Client,
     config: FetchConfig,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
-    robots: tokio::sync::Mutex<HashMap<String, (std::time::Instant, Arc<Robots>)>>,
+    /// One slot per origin, each behind its own lock: concurrent requests to one host wait for a
+    /// single robots.txt fetch, requests to other hosts do not wait at all.
+    robots: Mutex<HashMap<String, Arc<RobotsSlot>>>,
     /// Requests sent, for reports and benchmarks.
     pub requests: std::sync::atomic::AtomicU64,
 }
@@ -126,7 +130,7 @@ impl Fetcher {
             client,
             config,
             hosts: Mutex::new(HashMap::new()),
-            robots: tokio::sync::Mutex::new(HashMap::new()),
+            robots: Mutex::new(HashMap::new()),
             requests: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -273,16 +277,20 @@ impl Fetcher {
     /// robots.txt (4xx) or an unreachable one allows; a 5xx disallows for this run (RFC 9309).
     async fn robots_allow(&self, url: &Url) -> bool {
         let origin = url.origin().ascii_serialization();
-        let mut cache = self.robots.lock().await;
-        let robots = match cache.get(&origin) {
-            Some((fetched, r)) if fetched.elapsed() < ROBOTS_TTL => r.clone(),
+        let slot = {
+            let mut slots = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+            slots.entry(origin.clone()).or_default().clone()
+        };
+        let mut cached = slot.lock().await;
+        let robots = match cached.as_ref() {
+            Some((fetched, robots)) if fetched.elapsed() < ROBOTS_TTL => robots.clone(),
             _ => {
                 let robots = Arc::new(self.fetch_robots(&origin).await);
-                cache.insert(origin.clone(), (std::time::Instant::now(), robots.clone()));
+                *cached = Some((std::time::Instant::now(), robots.clone()));
                 robots
             }
         };
-        drop(cache);
+        drop(cached);
         robots.allows(&self.config.user_agent, url)
     }
 
