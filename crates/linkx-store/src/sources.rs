@@ -31,6 +31,12 @@ pub struct Source {
     pub created_at: i64,
 }
 
+/// The value a single-source lookup binds.
+enum Key<'a> {
+    Id(i64),
+    Text(&'a str),
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSource {
     pub name: String,
@@ -40,6 +46,25 @@ pub struct NewSource {
     pub full_text: FullText,
     pub polled: bool,
     pub interval_secs: Option<i64>,
+}
+
+impl NewSource {
+    /// A polled feed with the default settings (excerpt, full text auto, adaptive interval),
+    /// named after its host unless a name is given.
+    pub fn feed(url: &linkx_core::SourceUrl, name: Option<&str>) -> NewSource {
+        NewSource {
+            name: name.map_or_else(
+                || url.as_url().host_str().unwrap_or("source").to_string(),
+                str::to_string,
+            ),
+            feed_url: url.to_string(),
+            site_url: None,
+            display: Display::Excerpt,
+            full_text: FullText::Auto,
+            polled: true,
+            interval_secs: None,
+        }
+    }
 }
 
 /// The outcome of one poll of one source, written together with its articles.
@@ -152,29 +177,26 @@ impl Store {
     }
 
     pub async fn source(&self, id: i64) -> Result<Option<Source>> {
-        let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(source_from_row).transpose()
+        self.source_where("id = $1", Key::Id(id)).await
     }
 
     pub async fn source_by_slug(&self, slug: &str) -> Result<Option<Source>> {
-        let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE slug = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(source_from_row).transpose()
+        self.source_where("slug = $1", Key::Text(slug)).await
     }
 
     pub async fn source_by_feed_url(&self, feed_url: &str) -> Result<Option<Source>> {
-        let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE feed_url = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(feed_url)
-            .fetch_optional(&self.pool)
-            .await?;
+        self.source_where("feed_url = $1", Key::Text(feed_url))
+            .await
+    }
+
+    async fn source_where(&self, condition: &'static str, key: Key<'_>) -> Result<Option<Source>> {
+        let sql = format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE {condition}");
+        let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let query = match key {
+            Key::Id(id) => query.bind(id),
+            Key::Text(text) => query.bind(text),
+        };
+        let row = query.fetch_optional(&self.pool).await?;
         row.as_ref().map(source_from_row).transpose()
     }
 

@@ -7,7 +7,6 @@ use crate::poll::{PollContext, PollSummary, poll_due};
 use crate::settings::{Settings, UsageError};
 use crate::sources::{AddOptions, ensure_source, format_list};
 use anyhow::Context;
-use linkx_core::{Display, FullText};
 use linkx_store::{NewSource, Store};
 use linkx_web::{AppState, SiteInfo};
 use std::sync::Arc;
@@ -86,16 +85,10 @@ async fn sync_configured_sources(
     for s in &settings.config.sources {
         let url = linkx_core::SourceUrl::parse(&s.url).map_err(|e| UsageError(e.to_string()))?;
         let new = NewSource {
-            name: s
-                .name
-                .clone()
-                .unwrap_or_else(|| url.as_url().host_str().unwrap_or("source").to_string()),
-            feed_url: url.to_string(),
-            site_url: None,
             display: s.display,
             full_text: s.full_text,
-            polled: true,
             interval_secs: s.interval.map(|i| i64::try_from(i.0).unwrap_or(i64::MAX)),
+            ..NewSource::feed(&url, s.name.as_deref())
         };
         if ensure_source(store, &new, now).await?.is_some() {
             added += 1;
@@ -104,18 +97,13 @@ async fn sync_configured_sources(
     Ok(added)
 }
 
-async fn seed_default_sources(store: &Store, now: i64) -> anyhow::Result<usize> {
+/// Follows the curated default sources; idempotent. Returns how many were added.
+pub async fn seed_default_sources(store: &Store, now: i64) -> anyhow::Result<usize> {
     let mut added = 0;
     for (name, url) in crate::defaults::DEFAULT_SOURCES {
-        let new = NewSource {
-            name: name.to_string(),
-            feed_url: url.to_string(),
-            site_url: None,
-            display: Display::Excerpt,
-            full_text: FullText::Auto,
-            polled: true,
-            interval_secs: None,
-        };
+        let url = linkx_core::SourceUrl::parse(url)
+            .map_err(|e| anyhow::anyhow!("default source {url}: {e}"))?;
+        let new = NewSource::feed(&url, Some(name));
         if ensure_source(store, &new, now).await?.is_some() {
             added += 1;
         }
@@ -307,16 +295,8 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
                     }
                 };
                 let new = NewSource {
-                    name: o
-                        .title
-                        .clone()
-                        .unwrap_or_else(|| url.as_url().host_str().unwrap_or("source").to_string()),
-                    feed_url: url.to_string(),
                     site_url: o.html_url.clone(),
-                    display: Display::Excerpt,
-                    full_text: FullText::Auto,
-                    polled: true,
-                    interval_secs: None,
+                    ..NewSource::feed(&url, o.title.as_deref())
                 };
                 if ensure_source(&store, &new, now).await?.is_some() {
                     added += 1;

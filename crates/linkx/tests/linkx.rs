@@ -564,3 +564,27 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
         "--demo adds no network sources"
     );
 }
+
+#[tokio::test]
+async fn a_new_site_follows_ten_default_sources_once() {
+    let app = spawn_app().await;
+    assert_eq!(
+        linkx::commands::seed_default_sources(&app.store, NOW)
+            .await
+            .unwrap(),
+        10
+    );
+    assert_eq!(
+        linkx::commands::seed_default_sources(&app.store, NOW)
+            .await
+            .unwrap(),
+        0
+    );
+    let sources = app.store.list_sources().await.unwrap();
+    assert_eq!(sources.len(), 10);
+    assert!(
+        sources.iter().all(|s| s.polled
+            && s.feed_url.starts_with("https://")
+            && s.display == Display::Excerpt)
+    );
+}
