@@ -98,6 +98,13 @@ pub async fn import_files(
     let mut counts = ImportCounts::default();
     for file in files {
         let bytes = read_maybe_gzip(file)?;
+        if linkx_feed::sniff(&bytes) == linkx_feed::Sniffed::Html {
+            return Err(crate::settings::UsageError(format!(
+                "{} is an HTML page: importing article pages needs article extraction, which is not built yet; import feed files (RSS, Atom, JSON Feed) for now",
+                file.display()
+            ))
+            .into());
+        }
         let id = Url::from_file_path(std::path::absolute(file).unwrap_or_else(|_| file.clone()))
             .map(|u| u.to_string())
             .unwrap_or_else(|_| file.display().to_string());

@@ -411,6 +411,16 @@ fn cli_errors_say_what_is_wrong_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("junk.xml"));
 
+    let page = app.dir.path().join("page.html");
+    std::fs::write(
+        &page,
+        "<!DOCTYPE html><html><body><p>An article</p></body></html>",
+    )
+    .unwrap();
+    let out = app.linkx(&["import", page.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("HTML page"), "{}", stderr(&out));
+
     let out = app.linkx(&["source", "add", "ftp://example.org/feed"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("http"));
