@@ -1,0 +1,347 @@
+//! One story, every outlet: exact and near-duplicate detection, incremental story clustering
+//! and the choice of a story's original.
+//!
+//! A pure, in-memory, incremental engine: items go in one at a time in stream order and each
+//! gets its story at once. It does no I/O; the pipeline rebuilds it from the store (recent
+//! articles with their stored stories) and `linkx cluster` runs it over a JSONL file, so both
+//! use exactly this code.
+
+mod text;
+
+use std::collections::HashMap;
+use text::{Terms, content_hash, minhash, tokens};
+
+/// One item to place: an article (or a corpus line).
+#[derive(Debug, Clone, Default)]
+pub struct Item {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    /// Unix seconds; items without a time are taken as published when they arrive.
+    pub published: Option<i64>,
+    pub source: Option<String>,
+}
+
+/// Where an item went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Assignment {
+    pub id: String,
+    pub story: u64,
+    /// The earlier item this one copies (same or nearly the same text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// The story's original as far as the evidence so far shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// Nearest earlier items consulted for each new item.
+    pub neighbours: usize,
+    /// Cosine similarity (TF-IDF) an earlier item needs to count as evidence for its story…
+    pub threshold: f32,
+    /// …plus this much divided by the square root of the item's term count: one shared word
+    /// means more between two long texts than between two headlines.
+    pub short_text_margin: f32,
+    /// Estimated Jaccard similarity of word 3-shingles above which an item is a near-copy.
+    pub near_duplicate: f32,
+    /// Items older than this (relative to the newest item seen) no longer attract new items:
+    /// the story is closed. `None` keeps every story open (offline corpora without dates).
+    pub window_secs: Option<i64>,
+    /// Postings kept per term, newest first; bounds the work per item on very common terms.
+    pub max_postings: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            neighbours: 20,
+            threshold: 0.10,
+            short_text_margin: 0.25,
+            near_duplicate: 0.5,
+            window_secs: Some(3 * 86_400),
+            max_postings: 4096,
+        }
+    }
+}
+
+/// What the engine remembers of one item: well under a kilobyte.
+struct Doc {
+    id: String,
+    story: u64,
+    published: i64,
+    content_hash: u64,
+    signature: [u32; text::SIGNATURE],
+    /// Whether the text credits a wire service ("(AP)", "Reuters", …).
+    wire_credit: bool,
+    words: u32,
+}
+
+struct Story {
+    original: usize,
+    size: u32,
+}
+
+pub struct Clusterer {
+    config: Config,
+    terms: Terms,
+    /// Documents containing each term (for IDF).
+    df: Vec<u32>,
+    /// Term → (doc index, weight in that doc's normalised vector), oldest first.
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Exact content → first doc with it.
+    by_hash: HashMap<u64, usize>,
+    /// LSH bands of the MinHash signatures → docs.
+    bands: HashMap<(u8, u64), Vec<u32>>,
+    docs: Vec<Doc>,
+    stories: HashMap<u64, Story>,
+    next_story: u64,
+    newest: i64,
+}
+
+impl Clusterer {
+    pub fn new(config: Config) -> Clusterer {
+        Clusterer {
+            config,
+            terms: Terms::default(),
+            df: Vec::new(),
+            postings: Vec::new(),
+            by_hash: HashMap::new(),
+            bands: HashMap::new(),
+            docs: Vec::new(),
+            stories: HashMap::new(),
+            next_story: 1,
+            newest: i64::MIN,
+        }
+    }
+
+    /// Number of items placed so far.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Places a new item: a copy joins the story of what it copies, otherwise the story its
+    /// nearest earlier neighbours agree on, otherwise a new story.
+    pub fn assign(&mut self, item: &Item) -> Assignment {
+        self.place(item, None)
+    }
+
+    /// Re-enters an item whose story is already known (rebuilding from the store), so later
+    /// items can join it. Story ids must be the caller's, and stay unique.
+    pub fn restore(&mut self, item: &Item, story: u64) -> Assignment {
+        self.next_story = self.next_story.max(story + 1);
+        self.place(item, Some(story))
+    }
+
+    fn place(&mut self, item: &Item, known_story: Option<u64>) -> Assignment {
+        let published = item.published.unwrap_or(self.newest.max(0));
+        self.newest = self.newest.max(published);
+        let body = format!("{}\n{}", item.title, item.text);
+        let words = tokens(&body);
+        let hash = content_hash(&words);
+        let signature = minhash(&words);
+
+        let duplicate_of = self.find_copy(hash, &signature, published);
+        let vector = self.vectorize(&item.title, &item.text);
+        let story = known_story
+            .or_else(|| duplicate_of.map(|d| self.docs[d].story))
+            .or_else(|| self.nearest_story(&vector, published))
+            .unwrap_or_else(|| {
+                let s = self.next_story;
+                self.next_story += 1;
+                s
+            });
+
+        let index = self.docs.len();
+        self.docs.push(Doc {
+            id: item.id.clone(),
+            story,
+            published,
+            content_hash: hash,
+            signature,
+            wire_credit: text::has_wire_credit(&item.text),
+            words: u32::try_from(words.len()).unwrap_or(u32::MAX),
+        });
+        self.index(index, &vector, hash, &signature);
+        let original = self.update_original(story, index);
+        Assignment {
+            id: item.id.clone(),
+            story,
+            duplicate_of: duplicate_of.map(|d| self.docs[d].id.clone()),
+            original: Some(self.docs[original].id.clone()),
+        }
+    }
+
+    /// The story's original: the earliest published item; on a tie (or within a minute), the
+    /// one crediting a wire service, then the most complete text.
+    fn update_original(&mut self, story: u64, index: usize) -> usize {
+        let entry = self.stories.entry(story).or_insert(Story {
+            original: index,
+            size: 0,
+        });
+        entry.size += 1;
+        let current = &self.docs[entry.original];
+        let candidate = &self.docs[index];
+        let earlier = candidate.published + 60 < current.published;
+        let same_time = (candidate.published - current.published).abs() <= 60;
+        let better_evidence = (candidate.wire_credit && !current.wire_credit)
+            || (candidate.wire_credit == current.wire_credit && candidate.words > current.words);
+        if earlier
+            || (same_time && better_evidence && candidate.content_hash != current.content_hash)
+        {
+            entry.original = index;
+        }
+        entry.original
+    }
+
+    /// An earlier open item with the same text, or nearly the same (MinHash estimate).
+    fn find_copy(
+        &self,
+        hash: u64,
+        signature: &[u32; text::SIGNATURE],
+        published: i64,
+    ) -> Option<usize> {
+        if let Some(&d) = self.by_hash.get(&hash)
+            && self.is_open(d, published)
+        {
+            return Some(d);
+        }
+        let mut best: Option<(usize, f32)> = None;
+        for (band, key) in text::bands(signature) {
+            for &d in self
+                .bands
+                .get(&(band, key))
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
+                let d = d as usize;
+                if !self.is_open(d, published) {
+                    continue;
+                }
+                let similarity = text::estimate_jaccard(signature, &self.docs[d].signature);
+                if similarity >= self.config.near_duplicate
+                    && best.is_none_or(|(_, s)| similarity > s)
+                {
+                    best = Some((d, similarity));
+                }
+            }
+        }
+        best.map(|(d, _)| d)
+    }
+
+    fn is_open(&self, doc: usize, published: i64) -> bool {
+        match self.config.window_secs {
+            Some(window) => (published - self.docs[doc].published).abs() <= window,
+            None => true,
+        }
+    }
+
+    /// TF-IDF vector (L2-normalised) of an item; title terms count twice.
+    fn vectorize(&mut self, title: &str, text: &str) -> Vec<(u32, f32)> {
+        let mut counts: HashMap<u32, f32> = HashMap::new();
+        for (words, weight) in [
+            (text::content_tokens(title), 2.0),
+            (text::content_tokens(text), 1.0),
+        ] {
+            for word in words {
+                let id = self.terms.id(&word);
+                *counts.entry(id).or_insert(0.0) += weight;
+            }
+        }
+        let n = self.docs.len() as f32 + 1.0;
+        for &term in counts.keys() {
+            let t = term as usize;
+            if self.df.len() <= t {
+                self.df.resize(t + 1, 0);
+                self.postings.resize_with(t + 1, Vec::new);
+            }
+            self.df[t] += 1;
+        }
+        let mut vector: Vec<(u32, f32)> = counts
+            .into_iter()
+            .map(|(term, count)| {
+                let idf = ((n + 1.0) / self.df[term as usize] as f32).ln();
+                (term, (1.0 + count.ln()) * idf)
+            })
+            .filter(|(_, w)| *w > 0.0)
+            .collect();
+        // Term order fixes the order of float sums, so results never depend on hash seeds.
+        vector.sort_unstable_by_key(|(term, _)| *term);
+        let norm = vector.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            for (_, w) in &mut vector {
+                *w /= norm;
+            }
+        }
+        vector
+    }
+
+    /// The story most supported by the `neighbours` most similar earlier open items that pass
+    /// the threshold, found through the inverted index.
+    fn nearest_story(&self, vector: &[(u32, f32)], published: i64) -> Option<u64> {
+        let threshold = self.config.threshold
+            + self.config.short_text_margin / (vector.len().max(1) as f32).sqrt();
+        let mut similarity: HashMap<u32, f32> = HashMap::new();
+        for &(term, weight) in vector {
+            for &(doc, w) in self
+                .postings
+                .get(term as usize)
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+            {
+                *similarity.entry(doc).or_insert(0.0) += weight * w;
+            }
+        }
+        let mut ranked: Vec<(u32, f32)> = similarity
+            .into_iter()
+            .filter(|&(doc, s)| s >= threshold && self.is_open(doc as usize, published))
+            .collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(self.config.neighbours);
+        let mut votes: Vec<(u64, f32)> = Vec::new();
+        for (doc, s) in ranked {
+            let story = self.docs[doc as usize].story;
+            match votes.iter_mut().find(|(st, _)| *st == story) {
+                Some((_, total)) => *total += s,
+                None => votes.push((story, s)),
+            }
+        }
+        votes
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(story, _)| story)
+    }
+
+    fn index(
+        &mut self,
+        doc: usize,
+        vector: &[(u32, f32)],
+        hash: u64,
+        signature: &[u32; text::SIGNATURE],
+    ) {
+        let id = u32::try_from(doc).unwrap_or(u32::MAX);
+        for &(term, weight) in vector {
+            let list = &mut self.postings[term as usize];
+            list.push((id, weight));
+            if list.len() > self.config.max_postings {
+                let excess = list.len() - self.config.max_postings;
+                list.drain(..excess);
+            }
+        }
+        self.by_hash.entry(hash).or_insert(doc);
+        for (band, key) in text::bands(signature) {
+            self.bands.entry((band, key)).or_default().push(id);
+        }
+    }
+}
+
+impl Default for Clusterer {
+    fn default() -> Self {
+        Clusterer::new(Config::default())
+    }
+}

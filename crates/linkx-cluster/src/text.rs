@@ -1,0 +1,227 @@
+//! Text features: words, content terms, exact-content hashes and MinHash signatures.
+
+use std::collections::HashMap;
+
+/// MinHash signature length; 16 LSH bands of 2 rows make pairs above ≈0.5 Jaccard candidates
+/// almost surely (the estimate then decides).
+pub const SIGNATURE: usize = 32;
+const ROWS: usize = 2;
+
+/// Lowercase word tokens (Unicode letters and digits).
+pub fn tokens(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Words that carry topic: tokens without stopwords and single characters.
+pub fn content_tokens(text: &str) -> Vec<String> {
+    tokens(text)
+        .into_iter()
+        .filter(|w| w.chars().count() > 1 && !is_stopword(w))
+        .collect()
+}
+
+fn is_stopword(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "and"
+            | "for"
+            | "that"
+            | "with"
+            | "from"
+            | "this"
+            | "was"
+            | "are"
+            | "has"
+            | "have"
+            | "had"
+            | "its"
+            | "his"
+            | "her"
+            | "their"
+            | "they"
+            | "will"
+            | "would"
+            | "been"
+            | "were"
+            | "not"
+            | "but"
+            | "can"
+            | "into"
+            | "about"
+            | "after"
+            | "over"
+            | "more"
+            | "said"
+            | "says"
+            | "who"
+            | "which"
+            | "what"
+            | "when"
+            | "where"
+            | "than"
+            | "then"
+            | "also"
+            | "out"
+            | "our"
+            | "you"
+            | "your"
+            | "all"
+            | "new"
+            | "one"
+            | "two"
+            | "on"
+            | "in"
+            | "of"
+            | "to"
+            | "is"
+            | "it"
+            | "at"
+            | "by"
+            | "an"
+            | "as"
+            | "be"
+            | "or"
+            | "he"
+            | "she"
+            | "we"
+            | "a"
+            | "i"
+            | "up"
+            | "so"
+            | "if"
+            | "no"
+            | "do"
+            | "did"
+            | "how"
+            | "why"
+            | "there"
+            | "these"
+            | "those"
+            | "such"
+            | "other"
+            | "some"
+            | "any"
+            | "may"
+            | "could"
+            | "should"
+            | "being"
+            | "while"
+            | "during"
+            | "before"
+            | "under"
+            | "between"
+            | "against"
+            | "because"
+            | "just"
+            | "only"
+            | "very"
+            | "most"
+            | "many"
+            | "much"
+    )
+}
+
+/// FNV-1a, 64 bits: stable across runs and platforms.
+fn fnv(bytes: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325_u64 ^ seed;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// Identity of the normalised text: the same words in the same order.
+pub fn content_hash(words: &[String]) -> u64 {
+    let mut h = 0_u64;
+    for w in words {
+        h = mix(h ^ fnv(w.as_bytes(), 0));
+    }
+    h
+}
+
+/// MinHash of the word 3-shingles (a text of fewer than 3 words is one shingle).
+pub fn minhash(words: &[String]) -> [u32; SIGNATURE] {
+    let mut signature = [u32::MAX; SIGNATURE];
+    let shingle_hashes = words.windows(3.min(words.len()).max(1)).map(|w| {
+        w.iter()
+            .fold(0_u64, |h, word| mix(h ^ fnv(word.as_bytes(), 7)))
+    });
+    for base in shingle_hashes {
+        for (i, slot) in signature.iter_mut().enumerate() {
+            let h = (mix(base ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32;
+            if h < *slot {
+                *slot = h;
+            }
+        }
+    }
+    signature
+}
+
+/// LSH band keys of a signature.
+pub fn bands(signature: &[u32; SIGNATURE]) -> impl Iterator<Item = (u8, u64)> + '_ {
+    signature
+        .chunks(ROWS)
+        .enumerate()
+        .filter(|(_, rows)| rows.iter().any(|&r| r != u32::MAX))
+        .map(|(band, rows)| {
+            let key = rows.iter().fold(0_u64, |h, &r| mix(h ^ u64::from(r)));
+            (u8::try_from(band).unwrap_or(u8::MAX), key)
+        })
+}
+
+pub fn estimate_jaccard(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f32 {
+    let equal = a
+        .iter()
+        .zip(b)
+        .filter(|(x, y)| x == y && **x != u32::MAX)
+        .count();
+    equal as f32 / SIGNATURE as f32
+}
+
+/// Whether a text credits a news agency, the usual mark of wire copy and of its origin.
+pub fn has_wire_credit(text: &str) -> bool {
+    const CREDITS: [&str; 10] = [
+        "(AP)",
+        "Associated Press",
+        "(Reuters)",
+        "Reuters",
+        "(AFP)",
+        "Agence France-Presse",
+        "(dpa)",
+        "(UPI)",
+        "Wire)",
+        "(PA)",
+    ];
+    let head: String = text.chars().take(600).collect();
+    CREDITS.iter().any(|c| head.contains(c))
+}
+
+/// Interns terms as small integers.
+#[derive(Default)]
+pub struct Terms {
+    ids: HashMap<String, u32>,
+}
+
+impl Terms {
+    pub fn id(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.ids.get(term) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(term.to_string(), id);
+        id
+    }
+}

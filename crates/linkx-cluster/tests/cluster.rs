@@ -1,0 +1,224 @@
+//! Clustering quality on the Google News corpus (B-cubed, ratcheted) and duplicate behaviour.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use linkx_cluster::{Clusterer, Config, Item};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Committed baselines: the test fails below them. Raise them when the score improves.
+const BASELINE_TITLE_SNIPPET_F1: f64 = 0.886;
+const BASELINE_TITLE_ONLY_F1: f64 = 0.700;
+
+fn corpus(name: &str) -> Option<Vec<(String, u64)>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpora/clustering/googlenews")
+        .join(name);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "skipping: {} not found (the shared corpora are not beside the project)",
+            path.display()
+        );
+        return None;
+    };
+    Some(
+        text.lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["text"].as_str().unwrap().to_string(),
+                    v["cluster"].as_u64().unwrap(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// B-cubed precision, recall and F1 of `predicted` against `gold` labels.
+fn bcubed(predicted: &[u64], gold: &[u64]) -> (f64, f64, f64) {
+    let mut pred_size: HashMap<u64, f64> = HashMap::new();
+    let mut gold_size: HashMap<u64, f64> = HashMap::new();
+    let mut both: HashMap<(u64, u64), f64> = HashMap::new();
+    for (&p, &g) in predicted.iter().zip(gold) {
+        *pred_size.entry(p).or_default() += 1.0;
+        *gold_size.entry(g).or_default() += 1.0;
+        *both.entry((p, g)).or_default() += 1.0;
+    }
+    let n = predicted.len() as f64;
+    let (mut precision, mut recall) = (0.0, 0.0);
+    for (&p, &g) in predicted.iter().zip(gold) {
+        let shared = both[&(p, g)];
+        precision += shared / pred_size[&p];
+        recall += shared / gold_size[&g];
+    }
+    let (p, r) = (precision / n, recall / n);
+    (p, r, 2.0 * p * r / (p + r))
+}
+
+fn score(name: &str) -> Option<(f64, f64, f64, usize)> {
+    let rows = corpus(name)?;
+    let mut clusterer = Clusterer::new(Config {
+        window_secs: None,
+        ..Config::default()
+    });
+    let predicted: Vec<u64> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (text, _))| {
+            clusterer
+                .assign(&Item {
+                    id: i.to_string(),
+                    text: text.clone(),
+                    ..Item::default()
+                })
+                .story
+        })
+        .collect();
+    let gold: Vec<u64> = rows.iter().map(|(_, c)| *c).collect();
+    let stories = predicted
+        .iter()
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let (p, r, f) = bcubed(&predicted, &gold);
+    Some((p, r, f, stories))
+}
+
+#[test]
+fn googlenews_title_and_snippet_clusters_at_least_the_baseline() {
+    let Some((p, r, f, stories)) = score("title-snippet.jsonl") else {
+        return;
+    };
+    println!(
+        "googlenews title+snippet: B-cubed precision {p:.4} recall {r:.4} F1 {f:.4}, {stories} stories (152 true)"
+    );
+    assert!(
+        f >= BASELINE_TITLE_SNIPPET_F1,
+        "F1 {f:.4} fell below the baseline {BASELINE_TITLE_SNIPPET_F1}"
+    );
+}
+
+#[test]
+fn googlenews_titles_only_cluster_at_least_the_baseline() {
+    let Some((p, r, f, stories)) = score("title.jsonl") else {
+        return;
+    };
+    println!(
+        "googlenews titles only: B-cubed precision {p:.4} recall {r:.4} F1 {f:.4}, {stories} stories (152 true)"
+    );
+    assert!(
+        f >= BASELINE_TITLE_ONLY_F1,
+        "F1 {f:.4} fell below the baseline {BASELINE_TITLE_ONLY_F1}"
+    );
+}
+
+fn item(id: &str, title: &str, text: &str, published: i64) -> Item {
+    Item {
+        id: id.into(),
+        title: title.into(),
+        text: text.into(),
+        published: Some(published),
+        source: None,
+    }
+}
+
+const WIRE: &str = "RIVERPORT (AP) — The Riverport city council voted 31 to 8 on Monday night to build a movable flood \
+    barrier across the mouth of the Ashwater river, eight months after spring floods forced 4,000 residents from their \
+    homes. The 40 million barrier, modelled on designs used in the Low Countries, will close automatically when the \
+    river rises more than two metres above its normal level. Construction is expected to start next summer.";
+
+#[test]
+fn exact_and_near_copies_point_at_what_they_copy_and_join_its_story() {
+    let mut c = Clusterer::default();
+    let original = c.assign(&item("wire", "Council approves flood barrier", WIRE, 1_000));
+    let exact = c.assign(&item(
+        "exact",
+        "Council approves flood barrier",
+        WIRE,
+        2_000,
+    ));
+    let reworded = WIRE
+        .replace("voted", "decided")
+        .replace("build", "construct")
+        .replace("homes", "houses");
+    let near = c.assign(&item(
+        "near",
+        "Council backs flood barrier",
+        &format!("{reworded} Read more on our site."),
+        3_000,
+    ));
+    let unrelated = c.assign(&item(
+        "other",
+        "Harvest festival draws crowds",
+        "More than 30,000 visitors came to the Ostby harvest festival despite rain.",
+        4_000,
+    ));
+    assert_eq!(exact.duplicate_of.as_deref(), Some("wire"));
+    assert_eq!(near.duplicate_of.as_deref(), Some("wire"));
+    assert_eq!((exact.story, near.story), (original.story, original.story));
+    assert_eq!(near.original.as_deref(), Some("wire"));
+    assert_eq!(unrelated.duplicate_of, None);
+    assert_ne!(unrelated.story, original.story);
+}
+
+#[test]
+fn the_earliest_report_is_the_original_even_when_it_arrives_late() {
+    let mut c = Clusterer::default();
+    c.assign(&item("copy", "Flood barrier approved", WIRE, 5_000));
+    let late = c.assign(&item("first", "Flood barrier approved", WIRE, 1_000));
+    assert_eq!(
+        late.original.as_deref(),
+        Some("first"),
+        "published earlier, so it is the original"
+    );
+}
+
+#[test]
+fn closed_stories_attract_no_new_items() {
+    let mut c = Clusterer::default();
+    let old = c.assign(&item("old", "Council approves flood barrier", WIRE, 0));
+    let much_later = c.assign(&item(
+        "new",
+        "Council approves flood barrier",
+        WIRE,
+        30 * 86_400,
+    ));
+    assert_ne!(
+        much_later.story, old.story,
+        "a month later the old story is closed"
+    );
+    assert_eq!(much_later.duplicate_of, None);
+}
+
+#[test]
+fn restored_items_keep_their_story_and_attract_new_ones() {
+    let mut c = Clusterer::default();
+    c.restore(
+        &item("a1", "Council approves flood barrier", WIRE, 1_000),
+        77,
+    );
+    let next = c.assign(&item("a2", "Flood barrier: what it means", "The Riverport council flood barrier vote on the Ashwater river, eight months after spring floods.", 2_000));
+    assert_eq!(next.story, 77);
+    let fresh = c.assign(&item(
+        "a3",
+        "Library opens on Sundays",
+        "The Lakeside library extends weekend opening hours after a petition.",
+        2_000,
+    ));
+    assert!(
+        fresh.story > 77,
+        "new story ids never collide with restored ones"
+    );
+}
+
+#[test]
+fn empty_and_odd_inputs_do_not_panic() {
+    let mut c = Clusterer::default();
+    for (t, x) in [
+        ("", ""),
+        ("   ", "!!!"),
+        ("ü", "日本語のテキスト"),
+        ("a", &"word ".repeat(10_000)),
+    ] {
+        c.assign(&item("x", t, x, 0));
+    }
+    assert_eq!(c.len(), 4);
+}
