@@ -66,6 +66,13 @@ impl Default for Config {
     }
 }
 
+enum Placement {
+    /// The story is already decided (restoring from the store).
+    Known(u64),
+    /// Decide; a new story gets this id.
+    New(u64),
+}
+
 /// What the engine remembers of one item: well under a kilobyte.
 struct Doc {
     id: String,
@@ -128,17 +135,23 @@ impl Clusterer {
     /// Places a new item: a copy joins the story of what it copies, otherwise the story its
     /// nearest earlier neighbours agree on, otherwise a new story.
     pub fn assign(&mut self, item: &Item) -> Assignment {
-        self.place(item, None)
+        let story = self.next_story;
+        self.place(item, Placement::New(story))
+    }
+
+    /// Like [`assign`](Self::assign), but a new story gets the caller's id `new_story` (the
+    /// pipeline names a story after its first article).
+    pub fn assign_as(&mut self, item: &Item, new_story: u64) -> Assignment {
+        self.place(item, Placement::New(new_story))
     }
 
     /// Re-enters an item whose story is already known (rebuilding from the store), so later
     /// items can join it. Story ids must be the caller's, and stay unique.
     pub fn restore(&mut self, item: &Item, story: u64) -> Assignment {
-        self.next_story = self.next_story.max(story + 1);
-        self.place(item, Some(story))
+        self.place(item, Placement::Known(story))
     }
 
-    fn place(&mut self, item: &Item, known_story: Option<u64>) -> Assignment {
+    fn place(&mut self, item: &Item, placement: Placement) -> Assignment {
         let published = item.published.unwrap_or(self.newest.max(0));
         self.newest = self.newest.max(published);
         let body = format!("{}\n{}", item.title, item.text);
@@ -148,14 +161,14 @@ impl Clusterer {
 
         let duplicate_of = self.find_copy(hash, &signature, published);
         let vector = self.vectorize(&item.title, &item.text);
-        let story = known_story
-            .or_else(|| duplicate_of.map(|d| self.docs[d].story))
-            .or_else(|| self.nearest_story(&vector, published))
-            .unwrap_or_else(|| {
-                let s = self.next_story;
-                self.next_story += 1;
-                s
-            });
+        let story = match placement {
+            Placement::Known(story) => story,
+            Placement::New(fresh) => duplicate_of
+                .map(|d| self.docs[d].story)
+                .or_else(|| self.nearest_story(&vector, published))
+                .unwrap_or(fresh),
+        };
+        self.next_story = self.next_story.max(story.saturating_add(1));
 
         let index = self.docs.len();
         self.docs.push(Doc {

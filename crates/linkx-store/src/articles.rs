@@ -45,6 +45,8 @@ pub struct ArticleView {
     pub image_url: Option<String>,
     pub published_at: i64,
     pub updated_at: Option<i64>,
+    /// The article this one copies, when clustering found it a near-copy.
+    pub duplicate_of: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,19 +64,26 @@ pub struct IngestCounts {
     pub unchanged: u64,
 }
 
+/// What one ingest changed, with the ids of the new articles (by their index in the input).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ingested {
+    pub counts: IngestCounts,
+    pub new_ids: Vec<(usize, i64)>,
+}
+
 const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
     s.site_url AS source_site_url, s.display, a.url, a.title, a.slug, a.author, a.summary_html, a.content_html, a.excerpt,
-    a.image_url, a.published_at, a.updated_at
+    a.image_url, a.published_at, a.updated_at, a.duplicate_of
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
 /// The same columns without the article bodies: listings show title and excerpt only, and
 /// reading every body of a page of articles would dominate the cost of the page.
-const CARD_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
+pub(crate) const CARD_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
     s.site_url AS source_site_url, s.display, a.url, a.title, a.slug, a.author, NULL AS summary_html, NULL AS content_html, a.excerpt,
-    a.image_url, a.published_at, a.updated_at
+    a.image_url, a.published_at, a.updated_at, a.duplicate_of
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
-fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
+pub(crate) fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
     Ok(ArticleView {
         id: row.try_get("id")?,
         story_id: row.try_get("story_id")?,
@@ -93,6 +102,7 @@ fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
         image_url: row.try_get("image_url")?,
         published_at: row.try_get("published_at")?,
         updated_at: row.try_get("updated_at")?,
+        duplicate_of: row.try_get("duplicate_of")?,
     })
 }
 
@@ -107,10 +117,11 @@ impl Store {
         articles: &[NewArticle],
         record: &PollRecord,
         after_write: &mut (dyn FnMut() + Send),
-    ) -> Result<IngestCounts> {
+    ) -> Result<Ingested> {
         let (_writer, mut tx) = self.begin_write().await?;
         let mut counts = IngestCounts::default();
-        for article in articles {
+        let mut new_ids = Vec::new();
+        for (index, article) in articles.iter().enumerate() {
             let existing = sqlx::query(
                 "SELECT id, source_id, title, summary_html, content_html, updated_at FROM articles
                  WHERE (source_id = $1 AND guid = $2) OR canonical_key = $3 LIMIT 1",
@@ -147,11 +158,21 @@ impl Store {
                     .await?;
                     if let Some(row) = row {
                         let id: i64 = row.try_get(0)?;
+                        // Every article starts as a story of its own; clustering may then move it.
                         sqlx::query("UPDATE articles SET story_id = $1 WHERE id = $1")
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;
+                        sqlx::query(
+                            "INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
+                             VALUES ($1, $1, $2, $2, $2)",
+                        )
+                        .bind(id)
+                        .bind(article.published_at)
+                        .execute(&mut *tx)
+                        .await?;
                         counts.new += 1;
+                        new_ids.push((index, id));
                         after_write();
                     } else {
                         counts.unchanged += 1;
@@ -199,7 +220,7 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.bump_generation();
-        Ok(counts)
+        Ok(Ingested { counts, new_ids })
     }
 
     /// An article and the other articles of its story, earliest first: what an article page

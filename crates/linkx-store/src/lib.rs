@@ -7,8 +7,10 @@
 mod articles;
 mod migrate;
 mod sources;
+mod stories;
 
-pub use articles::{ArticleView, IngestCounts, NewArticle, SitemapEntry};
+pub use articles::{ArticleView, IngestCounts, Ingested, NewArticle, SitemapEntry};
+pub use stories::{ClusterInput, StoryAssignment, StoryView};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};
 
 use sqlx::sqlite::{

@@ -67,7 +67,7 @@ async fn ingesting_the_same_poll_twice_stores_each_article_once() {
         .ingest(src.id, &batch, &ok_record(20), &mut || {})
         .await
         .unwrap();
-    assert_eq!((first.new, second.new, second.unchanged), (2, 0, 2));
+    assert_eq!((first.counts.new, second.counts.new, second.counts.unchanged), (2, 0, 2));
     assert_eq!(store.count_articles().await.unwrap(), 2);
     assert_eq!(store.fetch_log(src.id, 10).await.unwrap().len(), 2);
 }
@@ -102,7 +102,7 @@ async fn same_canonical_url_from_another_source_is_not_duplicated() {
         )
         .await
         .unwrap();
-    assert_eq!(counts.new, 0);
+    assert_eq!(counts.counts.new, 0);
     assert_eq!(store.count_articles().await.unwrap(), 1);
 }
 
@@ -131,7 +131,7 @@ async fn changed_entry_is_updated_in_place() {
         )
         .await
         .unwrap();
-    assert_eq!(counts.updated, 1);
+    assert_eq!(counts.counts.updated, 1);
     let latest = store.latest_articles(10, 0).await.unwrap();
     assert_eq!(latest.len(), 1);
     assert_eq!(latest[0].title, "New title");
@@ -227,7 +227,7 @@ async fn concurrent_ingests_do_not_fail_with_database_locked() {
         });
     }
     while let Some(done) = tasks.join_next().await {
-        assert_eq!(done.unwrap().new, 20);
+        assert_eq!(done.unwrap().counts.new, 20);
     }
     assert_eq!(store.count_articles().await.unwrap(), 160);
 }

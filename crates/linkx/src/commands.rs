@@ -52,7 +52,7 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         .with_context(|| format!("while opening the database {}", settings.storage_url))
 }
 
-fn poll_context(
+async fn poll_context(
     settings: &Settings,
     store: Store,
     base_url: &str,
@@ -65,13 +65,14 @@ fn poll_context(
         Err(_) => None,
     };
     Ok(Arc::new(PollContext {
-        store,
         fetcher: Fetcher::new(settings.fetch_config(base_url))?,
         clock: Arc::new(SystemClock),
         policy: settings.policy(),
         concurrency: settings.config.poll.concurrency,
         abort_after_writes,
         writes: AtomicU64::new(0),
+        stories: crate::stories::StoryDesk::load(&store, SystemClock.now()).await?,
+        store,
     }))
 }
 
@@ -158,7 +159,7 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     eprintln!("ready: {base_url}/");
 
     if !demo {
-        let ctx = poll_context(&settings, store.clone(), &base_url)?;
+        let ctx = poll_context(&settings, store.clone(), &base_url).await?;
         let metrics = state.metrics.clone();
         tokio::spawn(async move {
             loop {
@@ -192,7 +193,7 @@ async fn poll(settings: Settings, once: bool) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     sync_configured_sources(&settings, &store, SystemClock.now()).await?;
     let base_url = settings.base_url(crate::settings::DEFAULT_LISTEN);
-    let ctx = poll_context(&settings, store.clone(), &base_url)?;
+    let ctx = poll_context(&settings, store.clone(), &base_url).await?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(

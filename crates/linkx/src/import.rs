@@ -2,6 +2,7 @@
 //! The same parse → process → store stages as polling, without HTTP.
 
 use crate::process::articles_from_entries;
+use crate::stories::StoryDesk;
 use anyhow::Context;
 use linkx_core::{Display, FullText};
 use linkx_store::{NewSource, PollRecord, Store};
@@ -43,6 +44,7 @@ pub struct ImportCounts {
 /// (or `fallback_id`), is marked as not polled, and is shown in full only if `display` says so.
 pub async fn import_feed(
     store: &Store,
+    desk: &StoryDesk,
     bytes: &[u8],
     fallback_id: &str,
     display: Display,
@@ -83,10 +85,11 @@ pub async fn import_feed(
         next_check_at: i64::MAX,
         ..PollRecord::default()
     };
-    let counts = store
+    let ingested = store
         .ingest(source.id, &articles, &record, &mut || {})
         .await?;
-    Ok(counts.new)
+    desk.assign(store, &articles, &ingested, &source.name).await?;
+    Ok(ingested.counts.new)
 }
 
 /// `linkx import FILE…`: each file must be a feed (RSS, Atom, JSON Feed), optionally gzipped.
@@ -95,6 +98,7 @@ pub async fn import_files(
     files: &[std::path::PathBuf],
     now: i64,
 ) -> anyhow::Result<ImportCounts> {
+    let desk = StoryDesk::load(store, now).await?;
     let mut counts = ImportCounts::default();
     for file in files {
         let bytes = read_maybe_gzip(file)?;
@@ -108,7 +112,7 @@ pub async fn import_files(
         let id = Url::from_file_path(std::path::absolute(file).unwrap_or_else(|_| file.clone()))
             .map(|u| u.to_string())
             .unwrap_or_else(|_| file.display().to_string());
-        let new = import_feed(store, &bytes, &id, Display::Excerpt, now)
+        let new = import_feed(store, &desk, &bytes, &id, Display::Excerpt, now)
             .await
             .with_context(|| format!("while importing {}", file.display()))?;
         counts.files += 1;
@@ -119,10 +123,12 @@ pub async fn import_files(
 
 /// Imports the bundled demo sample; idempotent.
 pub async fn import_demo(store: &Store, now: i64) -> anyhow::Result<ImportCounts> {
+    let desk = StoryDesk::load(store, now).await?;
     let mut counts = ImportCounts::default();
     for (name, display, text) in DEMO_FEEDS {
         let new = import_feed(
             store,
+            &desk,
             text.as_bytes(),
             &format!("demo:{name}"),
             display,

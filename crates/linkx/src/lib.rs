@@ -13,3 +13,4 @@ pub mod robots;
 pub mod schedule;
 pub mod settings;
 pub mod sources;
+pub mod stories;

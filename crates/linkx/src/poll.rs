@@ -23,6 +23,8 @@ pub struct PollContext {
     /// Fault injection for crash tests: abort the process after this many article writes.
     pub abort_after_writes: Option<u64>,
     pub writes: AtomicU64,
+    /// The story stage: new articles are clustered right after they are stored.
+    pub stories: crate::stories::StoryDesk,
 }
 
 /// What happened to one source in one poll.
@@ -108,7 +110,14 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
         .ingest(source.id, &articles, &record, &mut || ctx.after_write())
         .await
     {
-        Ok(counts) => report.new_items = counts.new,
+        Ok(ingested) => {
+            report.new_items = ingested.counts.new;
+            // A failed story assignment leaves each new article a story of its own: nothing is
+            // lost, and the site still shows it.
+            if let Err(e) = ctx.stories.assign(&ctx.store, &articles, &ingested, &source.name).await {
+                tracing::error!(source_id = source.id, url = %source.feed_url, error = %e, "could not assign stories");
+            }
+        }
         Err(e) => {
             tracing::error!(source_id = source.id, url = %source.feed_url, error = %e, "could not store poll result");
             report.error = Some(format!("could not store the result: {e}"));

@@ -55,7 +55,7 @@ async fn page(store: &Store, uri: &str) -> String {
 async fn poll_stores_items_and_the_article_page_links_the_original() {
     let app = spawn_app().await;
     let source = add(&app, "/feeds/daily-4.xml").await;
-    let report = poll_source(&app.poll_context(), &source).await;
+    let report = poll_source(&*app.poll_context().await, &source).await;
     assert_eq!(report.error, None);
     assert_eq!(report.new_items, 4);
     let articles = app.store.latest_articles(10, 0).await.unwrap();
@@ -83,7 +83,7 @@ async fn poll_stores_items_and_the_article_page_links_the_original() {
 async fn second_poll_gets_304_and_stores_nothing_new() {
     let app = spawn_app().await;
     let source = add(&app, "/feeds/steady-5.xml").await;
-    let ctx = app.poll_context();
+    let ctx = app.poll_context().await;
     assert_eq!(poll_source(&ctx, &source).await.new_items, 5);
     let source = reload(&app.store, source.id).await;
     assert_eq!(source.etag.as_deref(), Some("\"steady-5-v1\""));
@@ -100,7 +100,7 @@ async fn second_poll_gets_304_and_stores_nothing_new() {
 #[tokio::test]
 async fn permanent_redirect_moves_the_feed_and_temporary_does_not() {
     let app = spawn_app().await;
-    let ctx = app.poll_context();
+    let ctx = app.poll_context().await;
     let moved = add(&app, "/moved.xml").await;
     let temporary = add(&app, "/temporary.xml").await;
     assert_eq!(poll_source(&ctx, &moved).await.new_items, 3);
@@ -119,7 +119,7 @@ async fn permanent_redirect_moves_the_feed_and_temporary_does_not() {
 async fn gone_feed_is_disabled_with_a_visible_reason() {
     let app = spawn_app().await;
     let source = add(&app, "/gone.xml").await;
-    let report = poll_source(&app.poll_context(), &source).await;
+    let report = poll_source(&*app.poll_context().await, &source).await;
     assert!(report.error.unwrap().contains("410"));
     let source = reload(&app.store, source.id).await;
     assert!(source.disabled_reason.as_deref().unwrap().contains("gone"));
@@ -136,7 +136,7 @@ async fn gone_feed_is_disabled_with_a_visible_reason() {
 #[tokio::test]
 async fn retry_after_and_exponential_backoff_set_the_next_check() {
     let app = spawn_app().await;
-    let ctx = app.poll_context();
+    let ctx = app.poll_context().await;
     let busy = add(&app, "/busy.xml").await;
     let report = poll_source(&ctx, &busy).await;
     assert!(report.error.unwrap().contains("429"));
@@ -183,7 +183,7 @@ impl NowForTest for linkx::clock::ManualClock {
 async fn cache_control_max_age_delays_the_next_check() {
     let app = spawn_app().await;
     let source = add(&app, "/cached.xml").await;
-    poll_source(&app.poll_context(), &source).await;
+    poll_source(&*app.poll_context().await, &source).await;
     let source = reload(&app.store, source.id).await;
     assert!(
         source.next_check_at - NOW >= 10800 - 1080,
@@ -223,7 +223,7 @@ async fn bad_sources_each_get_a_clear_recorded_error_and_the_site_keeps_serving(
         interval_secs: None,
     };
     let unreachable = app.store.add_source(&unreachable, NOW).await.unwrap();
-    let summary = poll_due(app.poll_context(), true, |_| {}, |_| {})
+    let summary = poll_due(app.poll_context().await, true, |_| {}, |_| {})
         .await
         .unwrap();
     assert_eq!(summary.failed, cases.len() + 1);
@@ -251,7 +251,7 @@ async fn bad_sources_each_get_a_clear_recorded_error_and_the_site_keeps_serving(
 async fn gzip_feeds_are_decoded() {
     let app = spawn_app().await;
     let source = add(&app, "/gzip.xml").await;
-    let report = poll_source(&app.poll_context(), &source).await;
+    let report = poll_source(&*app.poll_context().await, &source).await;
     assert_eq!((report.error, report.new_items), (None, 3));
 }
 

@@ -258,7 +258,7 @@ impl TestApp {
         }
     }
 
-    pub fn poll_context(&self) -> Arc<PollContext> {
+    pub async fn poll_context(&self) -> Arc<PollContext> {
         Arc::new(PollContext {
             store: self.store.clone(),
             fetcher: Fetcher::new(self.fetch_config(true)).unwrap(),
@@ -270,6 +270,7 @@ impl TestApp {
             concurrency: 4,
             abort_after_writes: None,
             writes: AtomicU64::new(0),
+            stories: linkx::stories::StoryDesk::load(&self.store, NOW).await.unwrap(),
         })
     }
 

@@ -1,0 +1,186 @@
+//! Stories: which articles cover one event, which is the original, and how stories rank.
+
+use crate::articles::{ArticleView, CARD_SELECT, view_from_row};
+use crate::{Result, Store};
+use sqlx::Row;
+
+/// An article as the clustering engine needs it when rebuilt from the store.
+#[derive(Debug, Clone)]
+pub struct ClusterInput {
+    pub id: i64,
+    pub story_id: i64,
+    pub title: String,
+    pub body_text: String,
+    pub published_at: i64,
+    pub source_name: String,
+}
+
+/// The clustering decision for one article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryAssignment {
+    pub article_id: i64,
+    pub story_id: i64,
+    pub duplicate_of: Option<i64>,
+    pub original_id: i64,
+}
+
+/// A story as listings show it: its lead (original) article and its breadth.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoryView {
+    pub id: i64,
+    pub lead: ArticleView,
+    pub article_count: i64,
+    pub source_count: i64,
+    pub copy_count: i64,
+    pub first_published_at: i64,
+    pub last_published_at: i64,
+}
+
+/// Breadth lifts a story: two hours per additional source, at most a day.
+fn rank(last_published_at: i64, source_count: i64) -> i64 {
+    last_published_at + (source_count - 1).clamp(0, 12) * 7200
+}
+
+impl Store {
+    /// Articles published since `since`, oldest first, with their stories.
+    pub async fn recent_for_clustering(&self, since: i64) -> Result<Vec<ClusterInput>> {
+        let rows = sqlx::query(
+            "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.title, a.body_text, a.published_at, s.name AS source_name
+             FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.published_at >= $1 ORDER BY a.published_at, a.id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClusterInput {
+                    id: r.try_get("id")?,
+                    story_id: r.try_get("story_id")?,
+                    title: r.try_get("title")?,
+                    body_text: r.try_get("body_text")?,
+                    published_at: r.try_get("published_at")?,
+                    source_name: r.try_get("source_name")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Moves articles into their stories and refreshes each touched story's original,
+    /// counts and rank, in one transaction.
+    pub async fn assign_stories(&self, assignments: &[StoryAssignment]) -> Result<()> {
+        if assignments.is_empty() {
+            return Ok(());
+        }
+        let (_writer, mut tx) = self.begin_write().await?;
+        let mut touched: Vec<i64> = Vec::new();
+        for a in assignments {
+            let previous: Option<i64> = sqlx::query("SELECT story_id FROM articles WHERE id = $1")
+                .bind(a.article_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?
+                .flatten();
+            sqlx::query("UPDATE articles SET story_id = $2, duplicate_of = $3 WHERE id = $1")
+                .bind(a.article_id)
+                .bind(a.story_id)
+                .bind(a.duplicate_of)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
+                 VALUES ($1, $2, 0, 0, 0) ON CONFLICT (id) DO UPDATE SET original_article_id = $2",
+            )
+            .bind(a.story_id)
+            .bind(a.original_id)
+            .execute(&mut *tx)
+            .await?;
+            touched.push(a.story_id);
+            if let Some(previous) = previous.filter(|p| *p != a.story_id) {
+                touched.push(previous);
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for story in touched {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n, COUNT(DISTINCT source_id) AS sources, COUNT(duplicate_of) AS copies,
+                        MIN(published_at) AS first, MAX(published_at) AS last FROM articles WHERE story_id = $1",
+            )
+            .bind(story)
+            .fetch_one(&mut *tx)
+            .await?;
+            let n: i64 = row.try_get("n")?;
+            if n == 0 {
+                sqlx::query("DELETE FROM stories WHERE id = $1").bind(story).execute(&mut *tx).await?;
+                continue;
+            }
+            let sources: i64 = row.try_get("sources")?;
+            let last: i64 = row.try_get("last")?;
+            sqlx::query(
+                "UPDATE stories SET article_count = $2, source_count = $3, copy_count = $4, first_published_at = $5,
+                     last_published_at = $6, rank_at = $7 WHERE id = $1",
+            )
+            .bind(story)
+            .bind(n)
+            .bind(sources)
+            .bind(row.try_get::<i64, _>("copies")?)
+            .bind(row.try_get::<i64, _>("first")?)
+            .bind(last)
+            .bind(rank(last, sources))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.bump_generation();
+        Ok(())
+    }
+
+    /// Stories for the home page: recency plus breadth of coverage, best first.
+    pub async fn latest_stories(&self, limit: i64, offset: i64) -> Result<Vec<StoryView>> {
+        // Integer literals, not bound parameters: see `latest`.
+        let sql = format!(
+            "SELECT st.id AS st_id, st.article_count, st.source_count, st.copy_count, st.first_published_at,
+                    st.last_published_at, lead.* FROM stories st
+             JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id
+             ORDER BY st.rank_at DESC, st.id DESC LIMIT {limit} OFFSET {offset}"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoryView {
+                    id: r.try_get("st_id")?,
+                    lead: view_from_row(r)?,
+                    article_count: r.try_get("article_count")?,
+                    source_count: r.try_get("source_count")?,
+                    copy_count: r.try_get("copy_count")?,
+                    first_published_at: r.try_get("first_published_at")?,
+                    last_published_at: r.try_get("last_published_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One story with its original first.
+    pub async fn story(&self, id: i64) -> Result<Option<(StoryView, Vec<ArticleView>)>> {
+        let sql = format!(
+            "SELECT st.id AS st_id, st.article_count, st.source_count, st.copy_count, st.first_published_at,
+                    st.last_published_at, lead.* FROM stories st
+             JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id WHERE st.id = $1"
+        );
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await? else {
+            return Ok(None);
+        };
+        let view = StoryView {
+            id: r.try_get("st_id")?,
+            lead: view_from_row(&r)?,
+            article_count: r.try_get("article_count")?,
+            source_count: r.try_get("source_count")?,
+            copy_count: r.try_get("copy_count")?,
+            first_published_at: r.try_get("first_published_at")?,
+            last_published_at: r.try_get("last_published_at")?,
+        };
+        let articles = self.story_articles(id).await?;
+        Ok(Some((view, articles)))
+    }
+}
