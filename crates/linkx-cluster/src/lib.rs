@@ -44,8 +44,11 @@ pub struct Config {
     /// …plus this much divided by the square root of the item's term count: one shared word
     /// means more between two long texts than between two headlines.
     pub short_text_margin: f32,
-    /// Estimated Jaccard similarity of word 3-shingles above which an item is a near-copy.
+    /// Estimated Jaccard similarity of word 3-shingles above which an item is a near-copy…
     pub near_duplicate: f32,
+    /// …or TF-IDF cosine similarity to an earlier item above which it is a rewrite of it (word
+    /// order, synonyms and added boilerplate change shingles far more than word weights).
+    pub rewrite_similarity: f32,
     /// Items older than this (relative to the newest item seen) no longer attract new items:
     /// the story is closed. `None` keeps every story open (offline corpora without dates).
     pub window_secs: Option<i64>,
@@ -60,6 +63,7 @@ impl Default for Config {
             threshold: 0.10,
             short_text_margin: 0.25,
             near_duplicate: 0.5,
+            rewrite_similarity: 0.6,
             window_secs: Some(3 * 86_400),
             max_postings: 4096,
         }
@@ -159,15 +163,22 @@ impl Clusterer {
         let hash = content_hash(&words);
         let signature = minhash(&words);
 
-        let duplicate_of = self.find_copy(hash, &signature, published);
         let vector = self.vectorize(&item.title, &item.text);
+        let (nearest_story, closest) = self.nearest_story(&vector, published);
+        let copy = self.find_copy(hash, &signature, published);
         let story = match placement {
             Placement::Known(story) => story,
-            Placement::New(fresh) => duplicate_of
+            Placement::New(fresh) => copy
                 .map(|d| self.docs[d].story)
-                .or_else(|| self.nearest_story(&vector, published))
+                .or(nearest_story)
                 .unwrap_or(fresh),
         };
+        // A rewrite counts as a copy only of an item in the story the neighbours chose.
+        let duplicate_of = copy.or(closest
+            .filter(|&(doc, similarity)| {
+                similarity >= self.config.rewrite_similarity && self.docs[doc].story == story
+            })
+            .map(|(doc, _)| doc));
         self.next_story = self.next_story.max(story.saturating_add(1));
 
         let index = self.docs.len();
@@ -295,8 +306,12 @@ impl Clusterer {
     }
 
     /// The story most supported by the `neighbours` most similar earlier open items that pass
-    /// the threshold, found through the inverted index.
-    fn nearest_story(&self, vector: &[(u32, f32)], published: i64) -> Option<u64> {
+    /// the threshold, found through the inverted index; and the most similar item itself.
+    fn nearest_story(
+        &self,
+        vector: &[(u32, f32)],
+        published: i64,
+    ) -> (Option<u64>, Option<(usize, f32)>) {
         let threshold = self.config.threshold
             + self.config.short_text_margin / (vector.len().max(1) as f32).sqrt();
         let mut similarity: HashMap<u32, f32> = HashMap::new();
@@ -316,6 +331,7 @@ impl Clusterer {
             .collect();
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(self.config.neighbours);
+        let closest = ranked.first().map(|&(doc, s)| (doc as usize, s));
         let mut votes: Vec<(u64, f32)> = Vec::new();
         for (doc, s) in ranked {
             let story = self.docs[doc as usize].story;
@@ -324,10 +340,11 @@ impl Clusterer {
                 None => votes.push((story, s)),
             }
         }
-        votes
+        let story = votes
             .into_iter()
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-            .map(|(story, _)| story)
+            .map(|(story, _)| story);
+        (story, closest)
     }
 
     fn index(

@@ -222,3 +222,43 @@ fn empty_and_odd_inputs_do_not_panic() {
     }
     assert_eq!(c.len(), 4);
 }
+
+#[test]
+fn a_reworded_reordered_copy_is_marked_as_a_copy_and_a_different_report_is_not() {
+    let mut c = Clusterer::default();
+    // Word weights need a background of other news, as a running site has.
+    let background = [
+        "Harvest festival draws record crowds despite two days of rain in Ostby",
+        "Library extends weekend opening hours after a petition signed by residents",
+        "Rail line reopens two weeks early after engineers strengthen the viaduct",
+        "Football club appoints new coach after a season of poor results",
+        "Central bank holds interest rates as inflation slows for a third month",
+        "Storm brings heavy snow and cold air to the north of the country",
+        "Hospital opens new wing for children with funding from the region",
+        "Elections: turnout rises as young voters return to the polls",
+    ];
+    for (i, text) in background.iter().enumerate() {
+        c.assign(&item(&format!("bg{i}"), "", text, 500));
+    }
+    c.assign(&item("wire", "Council approves flood barrier", WIRE, 1_000));
+    let spun = "Construction is set to begin next summer. The 40 million barrier, based on designs employed in the Low \
+        Countries, will shut automatically when the river climbs over two metres above its usual level. RIVERPORT — \
+        The Riverport city council decided 31 to 8 on Monday evening to construct a movable flood barrier across the \
+        mouth of the Ashwater river, eight months after spring floods drove 4,000 residents from their houses.";
+    let copy = c.assign(&item(
+        "spun",
+        "Riverport council backs flood barrier",
+        spun,
+        2_000,
+    ));
+    assert_eq!(copy.duplicate_of.as_deref(), Some("wire"));
+    let report = "Residents of Lower Town welcomed the council vote on the Ashwater flood barrier. Three years is a long \
+        time to wait, said a baker whose shop was closed for eleven weeks after the spring floods in Riverport.";
+    let other = c.assign(&item(
+        "report",
+        "What the flood barrier means for Lower Town",
+        report,
+        3_000,
+    ));
+    assert_eq!(other.duplicate_of, None, "same story, not a copy");
+}

@@ -10,8 +10,8 @@ mod sources;
 mod stories;
 
 pub use articles::{ArticleView, IngestCounts, Ingested, NewArticle, SitemapEntry};
-pub use stories::{ClusterInput, StoryAssignment, StoryView};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};
+pub use stories::{ClusterInput, StoryAssignment, StoryView};
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,

@@ -5,8 +5,16 @@ use crate::{Result, Store, StoreError};
 use sqlx::Row;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "core", include_str!("../migrations/sqlite/0001_core.sql")),
-    (2, "stories", include_str!("../migrations/sqlite/0002_stories.sql")),
+    (
+        1,
+        "core",
+        include_str!("../migrations/sqlite/0001_core.sql"),
+    ),
+    (
+        2,
+        "stories",
+        include_str!("../migrations/sqlite/0002_stories.sql"),
+    ),
 ];
 
 impl Store {

@@ -112,7 +112,10 @@ impl Store {
             .await?;
             let n: i64 = row.try_get("n")?;
             if n == 0 {
-                sqlx::query("DELETE FROM stories WHERE id = $1").bind(story).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM stories WHERE id = $1")
+                    .bind(story)
+                    .execute(&mut *tx)
+                    .await?;
                 continue;
             }
             let sources: i64 = row.try_get("sources")?;
@@ -145,7 +148,9 @@ impl Store {
              JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id
              ORDER BY st.rank_at DESC, st.id DESC LIMIT {limit} OFFSET {offset}"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(StoryView {
@@ -168,7 +173,11 @@ impl Store {
                     st.last_published_at, lead.* FROM stories st
              JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id WHERE st.id = $1"
         );
-        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await? else {
+        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
             return Ok(None);
         };
         let view = StoryView {

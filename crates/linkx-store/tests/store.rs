@@ -67,7 +67,10 @@ async fn ingesting_the_same_poll_twice_stores_each_article_once() {
         .ingest(src.id, &batch, &ok_record(20), &mut || {})
         .await
         .unwrap();
-    assert_eq!((first.counts.new, second.counts.new, second.counts.unchanged), (2, 0, 2));
+    assert_eq!(
+        (first.counts.new, second.counts.new, second.counts.unchanged),
+        (2, 0, 2)
+    );
     assert_eq!(store.count_articles().await.unwrap(), 2);
     assert_eq!(store.fetch_log(src.id, 10).await.unwrap().len(), 2);
 }

@@ -88,7 +88,8 @@ pub async fn import_feed(
     let ingested = store
         .ingest(source.id, &articles, &record, &mut || {})
         .await?;
-    desk.assign(store, &articles, &ingested, &source.name).await?;
+    desk.assign(store, &articles, &ingested, &source.name)
+        .await?;
     Ok(ingested.counts.new)
 }
 

@@ -114,7 +114,11 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
             report.new_items = ingested.counts.new;
             // A failed story assignment leaves each new article a story of its own: nothing is
             // lost, and the site still shows it.
-            if let Err(e) = ctx.stories.assign(&ctx.store, &articles, &ingested, &source.name).await {
+            if let Err(e) = ctx
+                .stories
+                .assign(&ctx.store, &articles, &ingested, &source.name)
+                .await
+            {
                 tracing::error!(source_id = source.id, url = %source.feed_url, error = %e, "could not assign stories");
             }
         }

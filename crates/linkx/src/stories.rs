@@ -4,7 +4,7 @@
 //! The engine is derived state: rebuilt from the store's recent articles when a process starts.
 
 use linkx_cluster::{Clusterer, Config, Item};
-use linkx_store::{Ingested, NewArticle, StoryAssignment, Store, StoreError};
+use linkx_store::{Ingested, NewArticle, Store, StoreError, StoryAssignment};
 use std::sync::Mutex;
 
 /// How far back the engine is rebuilt: stories older than the clustering window are closed.
@@ -28,15 +28,29 @@ impl StoryDesk {
     /// Rebuilds the engine from the articles of the last few days, keeping their stories.
     pub async fn load(store: &Store, now: i64) -> Result<StoryDesk, StoreError> {
         let mut engine = Clusterer::new(Config::default());
-        for a in store.recent_for_clustering(now - REBUILD_WINDOW_SECS).await? {
+        for a in store
+            .recent_for_clustering(now - REBUILD_WINDOW_SECS)
+            .await?
+        {
             let story = u64::try_from(a.story_id).unwrap_or_default();
-            engine.restore(&item(a.id, &a.title, &a.body_text, a.published_at, &a.source_name), story);
+            engine.restore(
+                &item(a.id, &a.title, &a.body_text, a.published_at, &a.source_name),
+                story,
+            );
         }
-        Ok(StoryDesk { engine: Mutex::new(engine) })
+        Ok(StoryDesk {
+            engine: Mutex::new(engine),
+        })
     }
 
     /// Assigns the newly stored articles of one ingest to stories and records the decisions.
-    pub async fn assign(&self, store: &Store, articles: &[NewArticle], ingested: &Ingested, source_name: &str) -> Result<(), StoreError> {
+    pub async fn assign(
+        &self,
+        store: &Store,
+        articles: &[NewArticle],
+        ingested: &Ingested,
+        source_name: &str,
+    ) -> Result<(), StoreError> {
         let decisions: Vec<StoryAssignment> = {
             let mut engine = self.engine.lock().unwrap_or_else(|p| p.into_inner());
             ingested
@@ -44,7 +58,10 @@ impl StoryDesk {
                 .iter()
                 .filter_map(|&(index, id)| articles.get(index).map(|a| (a, id)))
                 .map(|(a, id)| {
-                    let placed = engine.assign_as(&item(id, &a.title, &a.body_text, a.published_at, source_name), id as u64);
+                    let placed = engine.assign_as(
+                        &item(id, &a.title, &a.body_text, a.published_at, source_name),
+                        id as u64,
+                    );
                     let parse = |s: Option<&String>| s.and_then(|s| s.parse::<i64>().ok());
                     StoryAssignment {
                         article_id: id,

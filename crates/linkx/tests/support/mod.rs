@@ -270,7 +270,9 @@ impl TestApp {
             concurrency: 4,
             abort_after_writes: None,
             writes: AtomicU64::new(0),
-            stories: linkx::stories::StoryDesk::load(&self.store, NOW).await.unwrap(),
+            stories: linkx::stories::StoryDesk::load(&self.store, NOW)
+                .await
+                .unwrap(),
         })
     }
 
