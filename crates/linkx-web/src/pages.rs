@@ -47,13 +47,13 @@ pub async fn index(
     if let Some(html) = state.page_cache.get(page, generation) {
         return Ok(Html(html).into_response());
     }
-    let mut articles = state
+    let mut stories = state
         .store
-        .latest_articles(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        .latest_stories(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
         .await?;
-    let has_next = articles.len() as i64 > PAGE_SIZE;
-    articles.truncate(PAGE_SIZE as usize);
-    let (sources_total, sources_failing) = if articles.is_empty() {
+    let has_next = stories.len() as i64 > PAGE_SIZE;
+    stories.truncate(PAGE_SIZE as usize);
+    let (sources_total, sources_failing) = if stories.is_empty() {
         let sources = state.store.list_sources().await?;
         let failing = sources
             .iter()
@@ -63,11 +63,14 @@ pub async fn index(
     } else {
         (0, 0)
     };
-    let cards: Vec<_> = articles.iter().map(card).collect();
+    let entries: Vec<_> = stories
+        .iter()
+        .map(|s| context! { a => card(&s.lead), reports => s.article_count, sources => s.source_count })
+        .collect();
     let html = render_html(
         &state,
         "index.html",
-        context! { articles => cards, page, has_next, sources_total, sources_failing },
+        context! { stories => entries, page, has_next, sources_total, sources_failing },
     )?;
     let html = axum::body::Bytes::from(html);
     state.page_cache.put(page, generation, html.clone());
@@ -140,14 +143,43 @@ pub async fn story(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let articles = state.store.story_articles(id).await?;
-    let lead = articles.first().ok_or(WebError::NotFound)?;
-    let cards: Vec<_> = articles.iter().map(card).collect();
+    let (story, mut articles) = state.store.story(id).await?.ok_or(WebError::NotFound)?;
+    // Original first, then its copies, then the other reports and follow-ups, each by time.
+    let original = story.lead.id;
+    articles.sort_by_key(|a| {
+        (
+            a.id != original,
+            a.duplicate_of.is_none(),
+            a.published_at,
+            a.id,
+        )
+    });
+    let entries: Vec<_> = articles
+        .iter()
+        .map(|a| context! { a => card(a), original => a.id == original, copy => a.duplicate_of.is_some() })
+        .collect();
+    let reason = story_reason(&story, &articles);
     render(
         &state,
         "story.html",
-        context! { lead => card(lead), articles => cards },
+        context! { lead => card(&story.lead), entries, reason, story => &story },
     )
+}
+
+/// Why the lead is shown as the original, in the words readers see.
+fn story_reason(story: &linkx_store::StoryView, articles: &[linkx_store::ArticleView]) -> String {
+    let copies = articles.iter().filter(|a| a.duplicate_of.is_some()).count();
+    let mut reason = format!(
+        "First published by {} at {}",
+        story.lead.source_name,
+        human(story.lead.published_at)
+    );
+    match copies {
+        0 => {}
+        1 => reason.push_str("; 1 near-copy"),
+        n => reason.push_str(&format!("; {n} near-copies")),
+    }
+    reason
 }
 
 pub async fn source(

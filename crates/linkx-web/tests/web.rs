@@ -413,3 +413,80 @@ async fn home_page_shows_new_articles_at_once_despite_its_cache() {
         "a write through the store invalidates the cached page"
     );
 }
+
+#[tokio::test]
+async fn a_story_is_listed_once_with_its_coverage_original_first_and_copies_marked() {
+    let s = site().await;
+    let wire = add_source(&s.store, "Wire", Display::Excerpt).await;
+    let copier = add_source(&s.store, "Copier", Display::Excerpt).await;
+    let paper = add_source(&s.store, "Paper", Display::Excerpt).await;
+    ingest(
+        &s.store,
+        wire,
+        &[article(1, "Barrier approved", "original report")],
+    )
+    .await;
+    ingest(
+        &s.store,
+        copier,
+        &[article(2, "Barrier backed", "copied report")],
+    )
+    .await;
+    ingest(
+        &s.store,
+        paper,
+        &[article(3, "What the barrier means", "own report")],
+    )
+    .await;
+    ingest(
+        &s.store,
+        paper,
+        &[article(4, "Library opens Sundays", "unrelated")],
+    )
+    .await;
+    let assign = |article_id, duplicate_of| linkx_store::StoryAssignment {
+        article_id,
+        story_id: 1,
+        duplicate_of,
+        original_id: 1,
+    };
+    s.store
+        .assign_stories(&[assign(2, Some(1)), assign(3, None)])
+        .await
+        .unwrap();
+
+    let (_, _, home) = get(&s.state, "/").await;
+    assert!(
+        home.contains(r#"href="/a/1/barrier-approved""#),
+        "the story is shown through its original"
+    );
+    assert!(
+        !home.contains(r#"href="/a/2/barrier-backed""#),
+        "its other reports are not listed separately"
+    );
+    assert!(home.contains("Full coverage: 3 reports from 3 sources"));
+    assert!(home.contains(r#"href="/a/4/library-opens-sundays""#));
+
+    let (status, _, story) = get(&s.state, "/s/1").await;
+    assert_eq!(status, StatusCode::OK);
+    let original = story.find("/a/1/barrier-approved").unwrap();
+    let copy = story.find("/a/2/barrier-backed").unwrap();
+    let report = story.find("/a/3/what-the-barrier-means").unwrap();
+    assert!(
+        original < copy && copy < report,
+        "original, then copies, then other reports"
+    );
+    assert!(story.contains("First published by Wire"));
+    assert!(story.contains("1 near-copy"));
+    assert!(story.contains(">Copy<"));
+
+    let (_, _, article) = get(&s.state, "/a/3/what-the-barrier-means").await;
+    assert!(article.contains("Also covered by"));
+    assert!(article.contains("Barrier backed</a> — Copier (copy)"));
+    let (status, _, _) = get(&s.state, "/s/2").await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the copy's own story was folded into the original's"
+    );
+}

@@ -49,6 +49,12 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Cluster a JSONL stream of items offline, with the server's clustering code: reads
+    /// {"id","title","text","published"?,"source"?} lines, writes {"id","story","duplicate_of"?,"original"?}.
+    Cluster {
+        #[arg(value_name = "FILE.jsonl")]
+        file: PathBuf,
+    },
     /// Manage sources.
     Source {
         #[command(subcommand)]

@@ -31,6 +31,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Source { command } => source(settings, command).await,
+        Command::Cluster { file } => cluster_file(&file),
         Command::CheckConfig => check_config(&settings),
         Command::Migrate => {
             let store = open_store(&settings).await?;
@@ -365,4 +366,78 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
     );
     println!("sources in the file: {}", c.sources.len());
     Ok(())
+}
+
+/// `linkx cluster FILE.jsonl`: the clustering engine over a file, one output line per input line.
+fn cluster_file(path: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+    let file = std::fs::File::open(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let mut engine = linkx_cluster::Clusterer::default();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (mut placed, mut skipped) = (0_usize, 0_usize);
+    for (number, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("while reading {}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match cluster_item(&line) {
+            Ok(item) => {
+                let assignment = engine.assign(&item);
+                serde_json::to_writer(&mut out, &assignment)?;
+                out.write_all(b"\n")?;
+                placed += 1;
+            }
+            Err(why) => {
+                eprintln!("{}:{}: skipped: {why}", path.display(), number + 1);
+                skipped += 1;
+            }
+        }
+    }
+    out.flush()?;
+    if placed == 0 && skipped > 0 {
+        return Err(UsageError(format!(
+            "{}: no line is a JSON object with a string \"id\"",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// One input line: `id` (a string, or a number taken as its text) is required; `title` and
+/// `text` may be missing or empty; `published` is RFC 3339 or Unix seconds.
+fn cluster_item(line: &str) -> Result<linkx_cluster::Item, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not JSON ({e})"))?;
+    let text_of = |key: &str| {
+        value
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let id = match value.get("id") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ => return Err("no \"id\"".to_string()),
+    };
+    let published = match value.get("published") {
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|d| d.timestamp()),
+        _ => None,
+    };
+    Ok(linkx_cluster::Item {
+        id,
+        title: text_of("title"),
+        text: text_of("text"),
+        published,
+        source: value
+            .get("source")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string),
+    })
 }

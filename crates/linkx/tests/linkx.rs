@@ -76,7 +76,12 @@ async fn poll_stores_items_and_the_article_page_links_the_original() {
     );
     assert!(html.contains("Text of daily-4 item 2."));
     let home = page(&app.store, "/").await;
-    assert!(home.contains(&format!("href=\"/a/{}/{}\"", a.id, a.slug)));
+    assert!(
+        home.contains(&format!("href=\"/s/{}\"", a.story_id)),
+        "the item's story is listed"
+    );
+    let story = page(&app.store, &format!("/s/{}", a.story_id)).await;
+    assert!(story.contains(&format!("href=\"/a/{}/{}\"", a.id, a.slug)));
 }
 
 #[tokio::test]
@@ -551,11 +556,19 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
             .text()
             .await
             .unwrap();
-        (health, home)
+        let story = client
+            .get(format!("http://{listen}/s/1"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        (health, home, story)
     });
     let _ = child.kill();
     let _ = child.wait();
-    let (health, home) = result;
+    let (health, home, story) = result;
     assert_eq!(health, 200);
     for source in [
         "Meridian Wire (sample)",
@@ -564,7 +577,25 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
     ] {
         assert!(home.contains(source), "{source}");
     }
-    assert!(home.matches("flood barrier").count() + home.matches("Flood barrier").count() >= 3);
+    assert!(
+        home.contains("Full coverage: 4 reports from 4 sources"),
+        "the flood-barrier story is one story"
+    );
+    for source in [
+        "Meridian Wire (sample)",
+        "Lakeside Courier (sample)",
+        "Valley Daily Digest (sample)",
+    ] {
+        assert!(story.contains(source), "{source} covers the story");
+    }
+    assert!(
+        story.contains("First published by Meridian Wire (sample)"),
+        "the wire report is the original"
+    );
+    assert!(
+        story.contains("1 near-copy"),
+        "the reworded Valley Digest copy is recognised"
+    );
     let store = rt
         .block_on(Store::open_path(&app.dir.path().join("linkx.db")))
         .unwrap();
