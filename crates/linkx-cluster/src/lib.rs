@@ -65,10 +65,13 @@ impl Default for Config {
             near_duplicate: 0.5,
             rewrite_similarity: 0.6,
             window_secs: Some(3 * 86_400),
-            max_postings: 4096,
+            max_postings: 1024,
         }
     }
 }
+
+/// Terms of an item used to look up its neighbours.
+const QUERY_TERMS: usize = 24;
 
 enum Placement {
     /// The story is already decided (restoring from the store).
@@ -314,15 +317,27 @@ impl Clusterer {
     ) -> (Option<u64>, Option<(usize, f32)>) {
         let threshold = self.config.threshold
             + self.config.short_text_margin / (vector.len().max(1) as f32).sqrt();
-        let mut similarity: HashMap<u32, f32> = HashMap::new();
-        for &(term, weight) in vector {
-            for &(doc, w) in self
+        // The heaviest terms find the candidate neighbours; the common terms, which weigh little
+        // in a cosine but have the longest posting lists, only complete the candidates' scores.
+        let mut query: Vec<(u32, f32)> = vector.to_vec();
+        query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut similarity: HashMap<u32, f32> = HashMap::with_capacity(256);
+        for (rank, &(term, weight)) in query.iter().enumerate() {
+            let postings = self
                 .postings
                 .get(term as usize)
                 .map(Vec::as_slice)
-                .unwrap_or(&[])
-            {
-                *similarity.entry(doc).or_insert(0.0) += weight * w;
+                .unwrap_or(&[]);
+            if rank < QUERY_TERMS {
+                for &(doc, w) in postings {
+                    *similarity.entry(doc).or_insert(0.0) += weight * w;
+                }
+            } else {
+                for &(doc, w) in postings {
+                    if let Some(s) = similarity.get_mut(&doc) {
+                        *s += weight * w;
+                    }
+                }
             }
         }
         let mut ranked: Vec<(u32, f32)> = similarity
