@@ -629,3 +629,39 @@ async fn a_new_site_follows_ten_default_sources_once() {
             && s.display == Display::Excerpt)
     );
 }
+
+#[test]
+fn cluster_command_writes_one_line_per_item_and_skips_bad_lines() {
+    let input = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/items.jsonl");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"))
+        .args(["cluster", input])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["id"], "wire-1");
+    assert_eq!(lines[1]["duplicate_of"], "wire-1");
+    assert_eq!(lines[1]["story"], lines[0]["story"]);
+    assert_eq!(lines[1]["original"], "wire-1");
+    assert_eq!(lines[2]["id"], "42");
+    assert_ne!(lines[2]["story"], lines[0]["story"]);
+    let warnings = stderr(&out);
+    assert!(
+        warnings.contains("items.jsonl:3: skipped: not JSON"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("items.jsonl:4: skipped: no \"id\""),
+        "{warnings}"
+    );
+
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"))
+        .args(["cluster", "/nonexistent.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
