@@ -65,74 +65,91 @@ impl Store {
             .collect()
     }
 
-    /// Moves articles into their stories and refreshes each touched story's original,
-    /// counts and rank, in one transaction.
+    /// Moves articles into their stories and updates each story's original, counts and rank
+    /// incrementally (a story of thousands of articles costs no more than a small one), in one
+    /// transaction.
     pub async fn assign_stories(&self, assignments: &[StoryAssignment]) -> Result<()> {
         if assignments.is_empty() {
             return Ok(());
         }
         let (_writer, mut tx) = self.begin_write().await?;
-        let mut touched: Vec<i64> = Vec::new();
         for a in assignments {
-            let previous: Option<i64> = sqlx::query("SELECT story_id FROM articles WHERE id = $1")
-                .bind(a.article_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?
-                .flatten();
+            let Some(row) =
+                sqlx::query("SELECT story_id, source_id, published_at FROM articles WHERE id = $1")
+                    .bind(a.article_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            else {
+                continue;
+            };
+            let previous: Option<i64> = row.try_get("story_id")?;
+            let source_id: i64 = row.try_get("source_id")?;
+            let published: i64 = row.try_get("published_at")?;
+            if previous == Some(a.story_id) {
+                sqlx::query("UPDATE articles SET duplicate_of = $2 WHERE id = $1")
+                    .bind(a.article_id)
+                    .bind(a.duplicate_of)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE stories SET original_article_id = $2 WHERE id = $1")
+                    .bind(a.story_id)
+                    .bind(a.original_id)
+                    .execute(&mut *tx)
+                    .await?;
+                continue;
+            }
+            let new_source = sqlx::query(
+                "SELECT 1 FROM articles WHERE story_id = $1 AND source_id = $2 LIMIT 1",
+            )
+            .bind(a.story_id)
+            .bind(source_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_none();
             sqlx::query("UPDATE articles SET story_id = $2, duplicate_of = $3 WHERE id = $1")
                 .bind(a.article_id)
                 .bind(a.story_id)
                 .bind(a.duplicate_of)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(
-                "INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
-                 VALUES ($1, $2, 0, 0, 0) ON CONFLICT (id) DO UPDATE SET original_article_id = $2",
+            let updated = sqlx::query(
+                "UPDATE stories SET original_article_id = $2, article_count = article_count + 1,
+                     source_count = source_count + $3, copy_count = copy_count + $4,
+                     first_published_at = CASE WHEN $5 < first_published_at THEN $5 ELSE first_published_at END,
+                     last_published_at = CASE WHEN $5 > last_published_at THEN $5 ELSE last_published_at END
+                 WHERE id = $1 RETURNING last_published_at, source_count",
             )
             .bind(a.story_id)
             .bind(a.original_id)
-            .execute(&mut *tx)
+            .bind(i64::from(new_source))
+            .bind(i64::from(a.duplicate_of.is_some()))
+            .bind(published)
+            .fetch_optional(&mut *tx)
             .await?;
-            touched.push(a.story_id);
-            if let Some(previous) = previous.filter(|p| *p != a.story_id) {
-                touched.push(previous);
-            }
-        }
-        touched.sort_unstable();
-        touched.dedup();
-        for story in touched {
-            let row = sqlx::query(
-                "SELECT COUNT(*) AS n, COUNT(DISTINCT source_id) AS sources, COUNT(duplicate_of) AS copies,
-                        MIN(published_at) AS first, MAX(published_at) AS last FROM articles WHERE story_id = $1",
-            )
-            .bind(story)
-            .fetch_one(&mut *tx)
-            .await?;
-            let n: i64 = row.try_get("n")?;
-            if n == 0 {
-                sqlx::query("DELETE FROM stories WHERE id = $1")
-                    .bind(story)
+            match updated {
+                Some(r) => {
+                    let rank_at = rank(r.try_get("last_published_at")?, r.try_get("source_count")?);
+                    sqlx::query("UPDATE stories SET rank_at = $2 WHERE id = $1")
+                        .bind(a.story_id)
+                        .bind(rank_at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
+                         VALUES ($1, $2, $3, $3, $3)",
+                    )
+                    .bind(a.story_id)
+                    .bind(a.original_id)
+                    .bind(published)
                     .execute(&mut *tx)
                     .await?;
-                continue;
+                }
             }
-            let sources: i64 = row.try_get("sources")?;
-            let last: i64 = row.try_get("last")?;
-            sqlx::query(
-                "UPDATE stories SET article_count = $2, source_count = $3, copy_count = $4, first_published_at = $5,
-                     last_published_at = $6, rank_at = $7 WHERE id = $1",
-            )
-            .bind(story)
-            .bind(n)
-            .bind(sources)
-            .bind(row.try_get::<i64, _>("copies")?)
-            .bind(row.try_get::<i64, _>("first")?)
-            .bind(last)
-            .bind(rank(last, sources))
-            .execute(&mut *tx)
-            .await?;
+            if let Some(previous) = previous {
+                recount_or_drop(&mut tx, previous).await?;
+            }
         }
         tx.commit().await?;
         self.bump_generation();
@@ -192,4 +209,44 @@ impl Store {
         let articles = self.story_articles(id).await?;
         Ok(Some((view, articles)))
     }
+}
+
+/// Refreshes a story an article left: gone when empty (the usual case, a story of one), else
+/// recounted from its articles.
+async fn recount_or_drop(tx: &mut sqlx::SqliteConnection, story: i64) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COUNT(DISTINCT source_id) AS sources, COUNT(duplicate_of) AS copies,
+                MIN(published_at) AS first, MAX(published_at) AS last, MIN(id) AS earliest_id FROM articles WHERE story_id = $1",
+    )
+    .bind(story)
+    .fetch_one(&mut *tx)
+    .await?;
+    let n: i64 = row.try_get("n")?;
+    if n == 0 {
+        sqlx::query("DELETE FROM stories WHERE id = $1")
+            .bind(story)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(());
+    }
+    let sources: i64 = row.try_get("sources")?;
+    let last: i64 = row.try_get("last")?;
+    sqlx::query(
+        "UPDATE stories SET article_count = $2, source_count = $3, copy_count = $4, first_published_at = $5,
+             last_published_at = $6, rank_at = $7,
+             original_article_id = CASE WHEN original_article_id IN (SELECT id FROM articles WHERE story_id = $1)
+                                        THEN original_article_id ELSE $8 END
+         WHERE id = $1",
+    )
+    .bind(story)
+    .bind(n)
+    .bind(sources)
+    .bind(row.try_get::<i64, _>("copies")?)
+    .bind(row.try_get::<i64, _>("first")?)
+    .bind(last)
+    .bind(rank(last, sources))
+    .bind(row.try_get::<i64, _>("earliest_id")?)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

@@ -41,11 +41,16 @@ fn feed_xml(feed: usize, items: usize, host: &str, port: usize) -> String {
          <link>http://{host}:{port}/site/{feed}/</link><description>Benchmark feed {feed}</description>\n"
     );
     for i in 0..items {
+        // Varied text: each item is its own story (topic words unique to feed and item) over a
+        // shared background vocabulary, like unrelated news from many outlets.
         let words: String = (0..120)
             .map(|w| {
-                [
-                    "council", "river", "barrier", "vote", "city", "report", "today", "week",
-                ][(w + i + feed) % 8]
+                let n = (feed * 7919 + i * 104_729 + w * 31) % 5000;
+                if w % 4 == 0 {
+                    format!("topic{feed}x{i}w{}", w % 12)
+                } else {
+                    format!("word{}", (n * n) / 5000)
+                }
             })
             .collect::<Vec<_>>()
             .join(" ");

@@ -14,6 +14,7 @@ CREATE TABLE stories (
     rank_at             BIGINT  NOT NULL
 );
 CREATE INDEX stories_rank ON stories (rank_at DESC, id DESC);
+CREATE INDEX articles_story_source ON articles (story_id, source_id);
 
 -- Every existing article starts as its own story.
 INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
