@@ -36,6 +36,28 @@ pub struct StoryView {
     pub last_published_at: i64,
 }
 
+/// Stories joined with their lead (original) article.
+fn story_select() -> String {
+    format!(
+        "SELECT st.id AS st_id, st.article_count, st.source_count, st.copy_count, st.first_published_at,
+                st.last_published_at, lead.* FROM stories st
+         JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id"
+    )
+}
+
+/// A story row joined with its lead article (see `story_select`).
+fn story_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoryView> {
+    Ok(StoryView {
+        id: r.try_get("st_id")?,
+        lead: view_from_row(r)?,
+        article_count: r.try_get("article_count")?,
+        source_count: r.try_get("source_count")?,
+        copy_count: r.try_get("copy_count")?,
+        first_published_at: r.try_get("first_published_at")?,
+        last_published_at: r.try_get("last_published_at")?,
+    })
+}
+
 /// Breadth lifts a story: two hours per additional source, at most a day.
 fn rank(last_published_at: i64, source_count: i64) -> i64 {
     last_published_at + (source_count - 1).clamp(0, 12) * 7200
@@ -160,36 +182,18 @@ impl Store {
     pub async fn latest_stories(&self, limit: i64, offset: i64) -> Result<Vec<StoryView>> {
         // Integer literals, not bound parameters: see `latest`.
         let sql = format!(
-            "SELECT st.id AS st_id, st.article_count, st.source_count, st.copy_count, st.first_published_at,
-                    st.last_published_at, lead.* FROM stories st
-             JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id
-             ORDER BY st.rank_at DESC, st.id DESC LIMIT {limit} OFFSET {offset}"
+            "{} ORDER BY st.rank_at DESC, st.id DESC LIMIT {limit} OFFSET {offset}",
+            story_select()
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StoryView {
-                    id: r.try_get("st_id")?,
-                    lead: view_from_row(r)?,
-                    article_count: r.try_get("article_count")?,
-                    source_count: r.try_get("source_count")?,
-                    copy_count: r.try_get("copy_count")?,
-                    first_published_at: r.try_get("first_published_at")?,
-                    last_published_at: r.try_get("last_published_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(story_from_row).collect()
     }
 
     /// One story with its original first.
     pub async fn story(&self, id: i64) -> Result<Option<(StoryView, Vec<ArticleView>)>> {
-        let sql = format!(
-            "SELECT st.id AS st_id, st.article_count, st.source_count, st.copy_count, st.first_published_at,
-                    st.last_published_at, lead.* FROM stories st
-             JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id WHERE st.id = $1"
-        );
+        let sql = format!("{} WHERE st.id = $1", story_select());
         let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -197,15 +201,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let view = StoryView {
-            id: r.try_get("st_id")?,
-            lead: view_from_row(&r)?,
-            article_count: r.try_get("article_count")?,
-            source_count: r.try_get("source_count")?,
-            copy_count: r.try_get("copy_count")?,
-            first_published_at: r.try_get("first_published_at")?,
-            last_published_at: r.try_get("last_published_at")?,
-        };
+        let view = story_from_row(&r)?;
         let articles = self.story_articles(id).await?;
         Ok(Some((view, articles)))
     }
