@@ -105,6 +105,9 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
     record.next_check_at = now + next_interval(ctx, source, &record, &articles, hints).await;
     record.current_interval_secs = Some(record.next_check_at - now);
     record.duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    if let Err(e) = ctx.stories.refresh_if_stale(&ctx.store, now).await {
+        tracing::error!(error = %e, "could not rebuild the story engine; keeping the old one");
+    }
     match ctx
         .store
         .ingest(source.id, &articles, &record, &mut || ctx.after_write())

@@ -6,12 +6,18 @@
 use linkx_cluster::{Clusterer, Config, Item};
 use linkx_store::{Ingested, NewArticle, Store, StoreError, StoryAssignment};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// How far back the engine is rebuilt: stories older than the clustering window are closed.
 const REBUILD_WINDOW_SECS: i64 = 3 * 86_400;
 
+/// A long-running process rebuilds its engine this often, so closed stories leave memory.
+const REFRESH_AFTER_SECS: i64 = 86_400;
+
 pub struct StoryDesk {
     engine: Mutex<Clusterer>,
+    /// When the engine was last rebuilt from the store (Unix seconds).
+    loaded_at: AtomicI64,
 }
 
 fn item(id: i64, title: &str, text: &str, published: i64, source: &str) -> Item {
@@ -24,23 +30,45 @@ fn item(id: i64, title: &str, text: &str, published: i64, source: &str) -> Item 
     }
 }
 
+async fn build(store: &Store, now: i64) -> Result<Clusterer, StoreError> {
+    let mut engine = Clusterer::new(Config::default());
+    for a in store
+        .recent_for_clustering(now - REBUILD_WINDOW_SECS)
+        .await?
+    {
+        let story = u64::try_from(a.story_id).unwrap_or_default();
+        engine.restore(
+            &item(a.id, &a.title, &a.body_text, a.published_at, &a.source_name),
+            story,
+        );
+    }
+    Ok(engine)
+}
+
 impl StoryDesk {
     /// Rebuilds the engine from the articles of the last few days, keeping their stories.
     pub async fn load(store: &Store, now: i64) -> Result<StoryDesk, StoreError> {
-        let mut engine = Clusterer::new(Config::default());
-        for a in store
-            .recent_for_clustering(now - REBUILD_WINDOW_SECS)
-            .await?
-        {
-            let story = u64::try_from(a.story_id).unwrap_or_default();
-            engine.restore(
-                &item(a.id, &a.title, &a.body_text, a.published_at, &a.source_name),
-                story,
-            );
-        }
         Ok(StoryDesk {
-            engine: Mutex::new(engine),
+            engine: Mutex::new(build(store, now).await?),
+            loaded_at: AtomicI64::new(now),
         })
+    }
+
+    /// Rebuilds the engine when it is a day old. Call it before storing new articles: a
+    /// rebuild reads the store, and articles stored but not yet assigned would enter twice.
+    pub async fn refresh_if_stale(&self, store: &Store, now: i64) -> Result<(), StoreError> {
+        if now - self.loaded_at.load(Ordering::Acquire) < REFRESH_AFTER_SECS {
+            return Ok(());
+        }
+        let fresh = build(store, now).await?;
+        *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+        self.loaded_at.store(now, Ordering::Release);
+        Ok(())
+    }
+
+    /// Articles the engine currently holds.
+    pub fn indexed(&self) -> usize {
+        self.engine.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     /// Assigns the newly stored articles of one ingest to stories and records the decisions.

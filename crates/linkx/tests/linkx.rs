@@ -659,3 +659,51 @@ fn cluster_command_writes_one_line_per_item_and_skips_bad_lines() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn the_story_engine_is_rebuilt_daily_and_forgets_closed_stories() {
+    let app = spawn_app().await;
+    let source = add(&app, "/feeds/unused.xml").await;
+    let article = |n: i64, published_at: i64| linkx_store::NewArticle {
+        guid: format!("g{n}"),
+        url: format!("https://e.test/{n}"),
+        canonical_key: format!("e.test/{n}"),
+        title: format!("Story {n}"),
+        slug: format!("story-{n}"),
+        author: None,
+        summary_html: None,
+        content_html: None,
+        body_text: format!("text of story {n}"),
+        excerpt: String::new(),
+        image_url: None,
+        published_at,
+        updated_at: None,
+    };
+    let record = linkx_store::PollRecord {
+        at: NOW,
+        ..Default::default()
+    };
+    let batch = [article(1, NOW - 5 * 86_400), article(2, NOW - 3600)];
+    app.store
+        .ingest(source.id, &batch, &record, &mut || {})
+        .await
+        .unwrap();
+    let desk = linkx::stories::StoryDesk::load(&app.store, NOW - 4 * 86_400)
+        .await
+        .unwrap();
+    assert_eq!(
+        desk.indexed(),
+        2,
+        "both articles were within three days of the first load"
+    );
+    desk.refresh_if_stale(&app.store, NOW - 4 * 86_400 + 3600)
+        .await
+        .unwrap();
+    assert_eq!(desk.indexed(), 2, "an hour later nothing is rebuilt");
+    desk.refresh_if_stale(&app.store, NOW).await.unwrap();
+    assert_eq!(
+        desk.indexed(),
+        1,
+        "four days later the five-day-old story is closed and gone"
+    );
+}
