@@ -31,6 +31,13 @@ pub struct Source {
     pub created_at: i64,
 }
 
+impl Source {
+    /// Whether the operator should look at this source: its last poll failed or it is stopped.
+    pub fn is_failing(&self) -> bool {
+        self.last_error.is_some() || self.disabled_reason.is_some()
+    }
+}
+
 /// The value a single-source lookup binds.
 enum Key<'a> {
     Id(i64),

@@ -42,6 +42,19 @@ fn article(guid: &str, key: &str, title: &str) -> NewArticle {
     }
 }
 
+/// Stores `articles` for `source_id` as a successful poll at `at`.
+async fn ingest(
+    store: &Store,
+    source_id: i64,
+    articles: &[NewArticle],
+    at: i64,
+) -> linkx_store::Ingested {
+    store
+        .ingest(source_id, articles, &ok_record(at), &mut || {})
+        .await
+        .unwrap()
+}
+
 fn ok_record(at: i64) -> PollRecord {
     PollRecord {
         at,
@@ -59,14 +72,8 @@ async fn ingesting_the_same_poll_twice_stores_each_article_once() {
         .await
         .unwrap();
     let batch = [article("1", "e.org/a", "A"), article("2", "e.org/b", "B")];
-    let first = store
-        .ingest(src.id, &batch, &ok_record(10), &mut || {})
-        .await
-        .unwrap();
-    let second = store
-        .ingest(src.id, &batch, &ok_record(20), &mut || {})
-        .await
-        .unwrap();
+    let first = ingest(&store, src.id, &batch, 10).await;
+    let second = ingest(&store, src.id, &batch, 20).await;
     assert_eq!(
         (first.counts.new, second.counts.new, second.counts.unchanged),
         (2, 0, 2)
@@ -87,24 +94,8 @@ async fn same_canonical_url_from_another_source_is_not_duplicated() {
         .await
         .unwrap();
     assert_ne!(a.slug, b.slug, "same name gets a distinct slug");
-    store
-        .ingest(
-            a.id,
-            &[article("x", "wire.org/story", "Story")],
-            &ok_record(1),
-            &mut || {},
-        )
-        .await
-        .unwrap();
-    let counts = store
-        .ingest(
-            b.id,
-            &[article("y", "wire.org/story", "Story")],
-            &ok_record(2),
-            &mut || {},
-        )
-        .await
-        .unwrap();
+    ingest(&store, a.id, &[article("x", "wire.org/story", "Story")], 1).await;
+    let counts = ingest(&store, b.id, &[article("y", "wire.org/story", "Story")], 2).await;
     assert_eq!(counts.counts.new, 0);
     assert_eq!(store.count_articles().await.unwrap(), 1);
 }
@@ -116,24 +107,8 @@ async fn changed_entry_is_updated_in_place() {
         .add_source(&source("https://e.org/feed"), 0)
         .await
         .unwrap();
-    store
-        .ingest(
-            src.id,
-            &[article("1", "e.org/a", "Old title")],
-            &ok_record(1),
-            &mut || {},
-        )
-        .await
-        .unwrap();
-    let counts = store
-        .ingest(
-            src.id,
-            &[article("1", "e.org/a", "New title")],
-            &ok_record(2),
-            &mut || {},
-        )
-        .await
-        .unwrap();
+    ingest(&store, src.id, &[article("1", "e.org/a", "Old title")], 1).await;
+    let counts = ingest(&store, src.id, &[article("1", "e.org/a", "New title")], 2).await;
     assert_eq!(counts.counts.updated, 1);
     let latest = store.latest_articles(10, 0).await.unwrap();
     assert_eq!(latest.len(), 1);
@@ -223,10 +198,7 @@ async fn concurrent_ingests_do_not_fail_with_database_locked() {
                     )
                 })
                 .collect();
-            store
-                .ingest(src.id, &batch, &ok_record(1), &mut || {})
-                .await
-                .unwrap()
+            ingest(&store, src.id, &batch, 1).await
         });
     }
     while let Some(done) = tasks.join_next().await {

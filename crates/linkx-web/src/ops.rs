@@ -50,66 +50,66 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 pub async fn metrics(State(state): State<AppState>) -> Result<Response, WebError> {
     let articles = state.store.count_articles().await?;
     let sources = state.store.list_sources().await?;
-    let failing = sources
-        .iter()
-        .filter(|s| s.last_error.is_some() || s.disabled_reason.is_some())
-        .count();
+    let failing = sources.iter().filter(|s| s.is_failing()).count();
     let m = &state.metrics;
+    let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+    let metrics: [(&str, &str, &str, u64); 8] = [
+        (
+            "linkx_articles",
+            "gauge",
+            "Articles stored.",
+            u64::try_from(articles).unwrap_or(0),
+        ),
+        (
+            "linkx_sources",
+            "gauge",
+            "Sources followed.",
+            sources.len() as u64,
+        ),
+        (
+            "linkx_sources_failing",
+            "gauge",
+            "Sources whose last poll failed or that are stopped.",
+            failing as u64,
+        ),
+        (
+            "linkx_http_requests_total",
+            "counter",
+            "HTTP requests served.",
+            load(&m.http_requests),
+        ),
+        (
+            "linkx_http_server_errors_total",
+            "counter",
+            "HTTP responses with a 5xx status.",
+            load(&m.http_server_errors),
+        ),
+        (
+            "linkx_polls_total",
+            "counter",
+            "Source polls run by this process.",
+            load(&m.polls),
+        ),
+        (
+            "linkx_poll_failures_total",
+            "counter",
+            "Source polls that failed.",
+            load(&m.poll_failures),
+        ),
+        (
+            "linkx_articles_ingested_total",
+            "counter",
+            "New articles stored by this process.",
+            load(&m.articles_ingested),
+        ),
+    ];
     let mut out = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+    for (name, kind, help, value) in metrics {
         let _ = write!(
             out,
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
         );
-    };
-    metric(
-        "linkx_articles",
-        "gauge",
-        "Articles stored.",
-        u64::try_from(articles).unwrap_or(0),
-    );
-    metric(
-        "linkx_sources",
-        "gauge",
-        "Sources followed.",
-        sources.len() as u64,
-    );
-    metric(
-        "linkx_sources_failing",
-        "gauge",
-        "Sources whose last poll failed or that are stopped.",
-        failing as u64,
-    );
-    metric(
-        "linkx_http_requests_total",
-        "counter",
-        "HTTP requests served.",
-        m.http_requests.load(Ordering::Relaxed),
-    );
-    metric(
-        "linkx_http_server_errors_total",
-        "counter",
-        "HTTP responses with a 5xx status.",
-        m.http_server_errors.load(Ordering::Relaxed),
-    );
-    metric(
-        "linkx_polls_total",
-        "counter",
-        "Source polls run by this process.",
-        m.polls.load(Ordering::Relaxed),
-    );
-    metric(
-        "linkx_poll_failures_total",
-        "counter",
-        "Source polls that failed.",
-        m.poll_failures.load(Ordering::Relaxed),
-    );
-    metric(
-        "linkx_articles_ingested_total",
-        "counter",
-        "New articles stored by this process.",
-        m.articles_ingested.load(Ordering::Relaxed),
-    );
+    }
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -55,10 +55,7 @@ pub async fn index(
     stories.truncate(PAGE_SIZE as usize);
     let (sources_total, sources_failing) = if stories.is_empty() {
         let sources = state.store.list_sources().await?;
-        let failing = sources
-            .iter()
-            .filter(|s| s.last_error.is_some() || s.disabled_reason.is_some())
-            .count();
+        let failing = sources.iter().filter(|s| s.is_failing()).count();
         (sources.len(), failing)
     } else {
         (0, 0)
