@@ -40,6 +40,8 @@ pub enum FeedError {
     Empty,
     #[error("not a feed (RSS, Atom or JSON Feed): {0}")]
     NotAFeed(String),
+    #[error("the document is {0} bytes, more than a feed may be")]
+    TooLarge(usize),
 }
 
 /// What a body looks like from its first bytes, before parsing.

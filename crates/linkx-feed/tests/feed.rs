@@ -111,3 +111,5 @@ fn garbage_and_empty_bodies_are_errors_not_panics() {
         let _ = parse_feed(bytes, None);
     }
 }
+
+mod conformance;
