@@ -522,10 +522,15 @@ impl FeedBuilder {
                 self.push("author", true);
                 list_push(self.ctx(), "authors", Value::Object(Dict::new()));
             }
-            "contributor" | "dc_contributor" => {
+            "contributor" => {
                 self.incontributor = true;
                 list_push(self.ctx(), "contributors", Value::Object(Dict::new()));
                 self.push("contributor", false);
+            }
+            "dc_contributor" => {
+                self.incontributor = true;
+                list_push(self.ctx(), "contributors", Value::Object(Dict::new()));
+                self.push("name", false);
             }
             "name" | "itunes_name" => self.push("name", false),
             "width" => self.push("width", false),
@@ -696,9 +701,14 @@ impl FeedBuilder {
                 let d = attrs_dict(attrs);
                 self.ctx().insert("media_player".into(), Value::Object(d));
             }
-            "media_license" | "media_rating" | "media_restriction" | "media_category" => {
-                self.push(name, true)
+            "media_category" => {
+                let term = get("term");
+                let scheme = get("scheme")
+                    .or_else(|| Some("http://search.yahoo.com/mrss/category_schema".into()));
+                self.add_tag(term, scheme, get("label"));
+                self.push("category", true);
             }
+            "media_license" | "media_rating" | "media_restriction" => self.push(name, true),
             "cc_license" => {
                 let href = get("rdf:resource");
                 if let Some(href) = href {
@@ -788,8 +798,13 @@ impl FeedBuilder {
                 self.inauthor = false;
                 self.sync_author_detail("author");
             }
-            "contributor" | "dc_contributor" => {
+            "contributor" => {
                 self.pop("contributor", true);
+                self.incontributor = false;
+            }
+            "dc_contributor" => {
+                let value = self.pop("name", true).unwrap_or_default();
+                self.save_contributor("name", value);
                 self.incontributor = false;
             }
             "name" | "itunes_name" => {
@@ -871,7 +886,7 @@ impl FeedBuilder {
                     }
                 }
             }
-            "category" | "keywords" | "dc_subject" | "itunes_category" => {
+            "category" | "keywords" | "dc_subject" | "itunes_category" | "media_category" => {
                 let Some(value) = self.pop("category", true).filter(|v| !v.is_empty()) else {
                     return true;
                 };
@@ -921,9 +936,14 @@ impl FeedBuilder {
                 if self.svg_ok > 0 {
                     return false;
                 }
+                let before = self.title_depth;
                 let value = self.pop_content("title");
                 if value.is_some_and(|v| !v.is_empty()) {
                     self.title_depth = self.depth;
+                }
+                if name == "media_title" {
+                    // A media title is a fallback: it must not shadow the item's own title.
+                    self.title_depth = before;
                 }
             }
             "description" | "dc_description" | "media_description" | "abstract" => {
@@ -1277,9 +1297,22 @@ impl FeedBuilder {
                 let detail = self.content.to_dict(&output);
                 list_push(entry, "content", detail);
             } else if element == "link" {
+                let last_rel = match entry.get("links") {
+                    Some(Value::Array(links)) => links
+                        .last()
+                        .and_then(|l| l.get("rel"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    _ => None,
+                };
+                // An enclosure's text must not replace the alternate link already found.
+                let takes_link = last_rel.as_deref().is_none_or(|r| r == "alternate")
+                    || !entry.contains_key("link");
                 if !self.inimage {
                     let fixed = fix_query_entities(&output.replace("&amp;", "&"));
-                    entry.insert("link".into(), Value::String(fixed.clone()));
+                    if takes_link {
+                        entry.insert("link".into(), Value::String(fixed.clone()));
+                    }
                     if !fixed.is_empty()
                         && let Some(Value::Array(links)) = entry.get_mut("links")
                         && let Some(Value::Object(last)) = links.last_mut()
@@ -1400,15 +1433,25 @@ impl FeedBuilder {
             return;
         }
         let (name, email) = split_author(&author);
+        if name.is_none() && email.is_none() {
+            return;
+        }
+        let mut detail = Dict::new();
+        if let Some(n) = name {
+            detail.insert("name".into(), Value::String(n));
+        }
+        if let Some(e) = email {
+            detail.insert("email".into(), Value::String(e));
+        }
+        // The parsed name also completes the last entry of the list (`authors[-1]`).
+        if let Some(Value::Array(list)) = ctx.get_mut(&format!("{key}s"))
+            && let Some(Value::Object(last)) = list.last_mut()
+        {
+            last.extend(detail.clone());
+        }
         let detail_key = format!("{key}_detail");
-        if name.is_some() || email.is_some() {
-            let d = child_dict(ctx, &detail_key);
-            if let Some(n) = name {
-                d.insert("name".into(), Value::String(n));
-            }
-            if let Some(e) = email {
-                d.insert("email".into(), Value::String(e));
-            }
+        if !ctx.contains_key(&detail_key) {
+            ctx.insert(detail_key, Value::Object(detail));
         }
     }
 
@@ -1705,4 +1748,32 @@ fn xml_escape(s: &str) -> String {
 
 fn xml_escape_attr(s: &str) -> String {
     xml_escape(s).replace('"', "&quot;")
+}
+
+/// Adds the keys feedparser computes on access: `enclosures` (links with rel `enclosure`) and
+/// `license` (the first link with rel `license`).
+pub fn add_derived_keys(d: &mut Dict) {
+    let Some(Value::Array(links)) = d.get("links") else {
+        return;
+    };
+    let rel = |l: &Value| l.get("rel").and_then(Value::as_str).map(str::to_string);
+    let enclosures: Vec<Value> = links
+        .iter()
+        .filter(|l| rel(l).as_deref() == Some("enclosure"))
+        .map(|l| {
+            let mut e = l.as_object().cloned().unwrap_or_default();
+            e.remove("rel");
+            Value::Object(e)
+        })
+        .collect();
+    let license = links
+        .iter()
+        .find(|l| rel(l).as_deref() == Some("license") && l.get("href").is_some())
+        .and_then(|l| l.get("href").cloned());
+    if !enclosures.is_empty() {
+        d.insert("enclosures".into(), Value::Array(enclosures));
+    }
+    if let Some(license) = license {
+        d.insert("license".into(), license);
+    }
 }

@@ -6,7 +6,7 @@
 //! Any input gives either a document (with `bozo` set when it was not well-formed) or a
 //! [`FeedError`] that says what the bytes were instead; it never panics.
 
-use crate::builder::{BuildOptions, Dict, FeedBuilder, canonical_prefix};
+use crate::builder::{BuildOptions, Dict, FeedBuilder, add_derived_keys, canonical_prefix};
 use crate::encoding::{HttpContext, decode};
 use crate::parse::{FeedError, Sniffed, sniff};
 use crate::urls::{join_url, safe_join};
@@ -97,7 +97,8 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
 
     let content_type = options.header("content-type");
     let http = HttpContext {
-        content_type: (!options.headers.is_empty()).then_some(content_type),
+        // Without a Content-Type there is nothing for the RFC 3023 rules to weigh.
+        content_type: content_type.map(Some),
     };
     let decoded = decode(bytes, &http);
     let location = options.header("content-location").unwrap_or("");
@@ -133,13 +134,17 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
         });
     }
     let bozo_exception = xml_problem.or(decoded.problem);
+    let mut feed = builder.feed;
+    let mut entries = builder.entries;
+    add_derived_keys(&mut feed);
+    entries.iter_mut().for_each(add_derived_keys);
     Ok(FeedDocument {
         bozo: bozo_exception.is_some(),
         bozo_exception,
         encoding: decoded.encoding,
         version,
-        feed: builder.feed,
-        entries: builder.entries,
+        feed,
+        entries,
         namespaces: builder.namespaces_in_use,
     })
 }

