@@ -181,7 +181,9 @@ fn drive(tokenizer: &mut Tokenizer<'_>, builder: &mut FeedBuilder, problem: &mut
                         Some((prefix, local)) => {
                             let canonical = lookup(&scopes, prefix).and_then(canonical_prefix);
                             match canonical {
-                                Some(c) if !c.is_empty() => format!("{c}:{}", local.to_lowercase()),
+                                Some(c) if !c.is_empty() => {
+                                    format!("{}:{}", c.to_lowercase(), local.to_lowercase())
+                                }
                                 _ => local.to_lowercase(),
                             }
                         }
@@ -242,7 +244,7 @@ fn resolve_name(
             p.to_lowercase()
         }
         _ => match canonical_prefix(&uri) {
-            Some(c) => c.to_string(),
+            Some(c) => c.to_lowercase(),
             None => given.unwrap_or("").to_lowercase(),
         },
     };

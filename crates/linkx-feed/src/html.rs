@@ -128,7 +128,7 @@ const ACCEPTABLE_ELEMENTS: &[&str] = &[
 ];
 
 /// Elements whose content goes with them.
-const DROPPED_WITH_CONTENT: &[&str] = &["script", "style", "applet", "template", "iframe"];
+const DROPPED_WITH_CONTENT: &[&str] = &["script", "style", "applet"];
 
 /// Attributes kept by the sanitizer (URL-valued ones are also checked for their scheme).
 const ACCEPTABLE_ATTRIBUTES: &[&str] = &[
@@ -518,7 +518,13 @@ impl Writer<'_> {
     fn markup<'s>(&mut self, rest: &'s str) -> &'s str {
         let body = &rest[1..];
         if let Some(comment) = body.strip_prefix("!--") {
-            let end = comment.find("-->").map_or(comment.len(), |e| e + 3);
+            // An unterminated comment ends at the first `>` after a `--`, as browsers of the
+            // time did; never at the end of the input, which would hide what follows.
+            let end = comment.find("-->").map(|e| e + 3).or_else(|| {
+                let dashes = comment.find("--")?;
+                comment[dashes..].find('>').map(|gt| dashes + gt + 1)
+            });
+            let end = end.unwrap_or(comment.len());
             if !self.options.sanitize {
                 self.text(&rest[..4 + end.min(comment.len())]);
             }
@@ -533,7 +539,10 @@ impl Writer<'_> {
                 self.text("&lt;");
                 return body;
             }
-            let end = body.find('>').map_or(body.len(), |e| e + 1);
+            let Some(end) = body.find('>').map(|e| e + 1) else {
+                self.text("&lt;");
+                return body;
+            };
             if !self.options.sanitize {
                 self.text(&rest[..1 + end]);
             }

@@ -201,10 +201,7 @@ impl<'a> Tokenizer<'a> {
             match close {
                 Some(c) => self.pos += 2 + name_len + c + 1,
                 None => {
-                    // `</rss` cut off at the very end is forgiven; anywhere else it is not.
-                    if !body[name_len..].trim().is_empty() {
-                        self.fail(at, "unclosed end tag");
-                    }
+                    self.fail(at, "unclosed end tag");
                     self.pos = self.src.len();
                 }
             }
