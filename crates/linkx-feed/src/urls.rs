@@ -33,9 +33,69 @@ pub fn join_url(base: &str, reference: &str) -> String {
         return reference;
     }
     match Url::parse(base).and_then(|b| b.join(&reference)) {
+        Ok(joined) if !base.is_ascii() || !reference.is_ascii() => {
+            // Keep an IRI an IRI: the `url` crate punycodes hosts and percent-encodes paths.
+            as_iri(joined.as_str(), base.contains('%') || reference.contains('%'))
+        }
         Ok(joined) => joined.to_string(),
         Err(_) => reference,
     }
+}
+
+/// Unicode host labels and non-ASCII path characters back from their ASCII encodings.
+fn as_iri(url: &str, had_percent: bool) -> String {
+    let (host_start, host_end) = match url.find("://") {
+        Some(i) => {
+            let start = i + 3;
+            let end = url[start..]
+                .find(['/', '?', '#'])
+                .map_or(url.len(), |e| start + e);
+            (start, end)
+        }
+        None => (0, 0),
+    };
+    let host = &url[host_start..host_end];
+    let host = if host.contains("xn--") {
+        idna::domain_to_unicode(host).0
+    } else {
+        host.to_string()
+    };
+    let rest = &url[host_end..];
+    let rest = if had_percent {
+        rest.to_string()
+    } else {
+        decode_non_ascii_escapes(rest)
+    };
+    format!("{}{host}{rest}", &url[..host_start])
+}
+
+/// Decodes runs of `%XX` that spell non-ASCII UTF-8; ASCII escapes (`%20`, `%2F`) stay.
+fn decode_non_ascii_escapes(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut run = Vec::new();
+        let mut j = i;
+        while j + 2 < bytes.len() && bytes[j] == b'%' {
+            let hex = std::str::from_utf8(&bytes[j + 1..j + 3]).ok();
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) if b >= 0x80 => {
+                    run.push(b);
+                    j += 3;
+                }
+                _ => break,
+            }
+        }
+        if !run.is_empty() && std::str::from_utf8(&run).is_ok() {
+            out.extend_from_slice(&run);
+            i = j;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 /// `http:////example.com` → `http://example.com`.
