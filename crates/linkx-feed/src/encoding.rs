@@ -94,16 +94,29 @@ pub fn decode(bytes: &[u8], http: &HttpContext<'_>) -> Decoded {
         _ => None,
     };
 
+    // Statistical detection runs only when every declared or defaulted encoding failed.
+    let detected = std::cell::OnceCell::new();
+    let detect = || {
+        let mut detector = chardetng::EncodingDetector::new();
+        detector.feed(body, true);
+        detector.guess(None, true).name().to_string()
+    };
     let candidates = [
         declared.as_str(),
         xml.as_str(),
         bom.unwrap_or(""),
+        "\0detect",
         "utf-8",
         "windows-1252",
         "iso-8859-2",
     ];
     let mut tried: Vec<&str> = Vec::new();
     for candidate in candidates {
+        let candidate = if candidate == "\0detect" {
+            detected.get_or_init(detect).as_str()
+        } else {
+            candidate
+        };
         if candidate.is_empty() || tried.contains(&candidate) {
             continue;
         }
