@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Passing assertions last committed; the test fails below them. Ratchet up, never down.
-const BASELINE_EXACT: usize = 1134;
+const BASELINE_EXACT: usize = 1141;
 const BASELINE_SANITIZE: usize = 629;
 
 fn corpus_dir() -> Option<PathBuf> {
