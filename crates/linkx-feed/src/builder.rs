@@ -483,6 +483,9 @@ impl FeedBuilder {
                 }
             }
             "channel" => {
+                if self.version.is_empty() && self.depth == 1 {
+                    self.version = "cdf".into(); // a bare <CHANNEL> root: Microsoft CDF
+                }
                 self.infeed = true;
                 self.cdf_common(attrs);
             }

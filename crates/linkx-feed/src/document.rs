@@ -51,6 +51,8 @@ pub struct FeedDocument {
     pub bozo: bool,
     /// What was wrong, with line and column where known.
     pub bozo_exception: Option<String>,
+    /// The XML itself was broken (not only its declared encoding).
+    pub not_well_formed: bool,
     pub encoding: String,
     /// `rss20`, `rss10`, `atom10`, `atom03`, `json11`, … (empty when unknown).
     pub version: String,
@@ -125,7 +127,10 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
     if tokenizer.netscape_doctype {
         version = "rss091n".into();
     }
-    if version.is_empty() && builder.entries.is_empty() && builder.feed.is_empty() {
+    let no_feed_vocabulary = version.is_empty()
+        && builder.entries.is_empty()
+        && (!builder.feed.contains_key("title") || sniff(bytes) == Sniffed::Html);
+    if no_feed_vocabulary {
         return Err(match sniff(bytes) {
             Sniffed::Html => FeedError::HtmlNotFeed,
             _ => FeedError::NotAFeed(
@@ -133,6 +138,7 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
             ),
         });
     }
+    let not_well_formed = xml_problem.is_some();
     let bozo_exception = xml_problem.or(decoded.problem);
     let mut feed = builder.feed;
     let mut entries = builder.entries;
@@ -141,6 +147,7 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
     Ok(FeedDocument {
         bozo: bozo_exception.is_some(),
         bozo_exception,
+        not_well_formed,
         encoding: decoded.encoding,
         version,
         feed,

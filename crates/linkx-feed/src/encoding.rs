@@ -99,7 +99,7 @@ pub fn decode(bytes: &[u8], http: &HttpContext<'_>) -> Decoded {
     let detect = || {
         let mut detector = chardetng::EncodingDetector::new();
         detector.feed(body, true);
-        detector.guess(None, true).name().to_string()
+        detector.guess(None, true).name().to_ascii_lowercase()
     };
     let candidates = [
         declared.as_str(),

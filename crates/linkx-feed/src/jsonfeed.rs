@@ -157,6 +157,7 @@ pub fn parse_json_feed(
     Ok(FeedDocument {
         bozo: false,
         bozo_exception: None,
+        not_well_formed: false,
         encoding: "utf-8".into(),
         version: version.into(),
         feed,

@@ -23,7 +23,9 @@ pub use dates::parse_date;
 pub use discover::{DiscoveredFeed, discover_feeds};
 pub use document::{FeedDocument, MAX_DOCUMENT_BYTES, ParseOptions, parse_document};
 pub use opml::{OpmlOutline, parse_opml, write_opml};
-pub use parse::{FeedError, ParsedEntry, ParsedFeed, Sniffed, parse_feed, sniff};
+pub use parse::{
+    FeedError, ParsedEntry, ParsedFeed, Sniffed, parse_feed, parse_feed_served, sniff,
+};
 pub use sanitize::sanitize_html;
 
 /// Windows-1252's meaning of the C1 code points 0x80–0x9F (what feeds that say "Latin-1" mean).

@@ -1,7 +1,12 @@
-//! Feed bytes to [`ParsedFeed`]. The backend is feed-rs for now; its types never leave this module.
+//! Feed bytes to [`ParsedFeed`], the reduced entry the pipeline stores: the liberal parser's
+//! feedparser-shaped document, with links resolved, dates in UTC and every HTML fragment
+//! cleaned by ammonia.
 
+use crate::builder::Dict;
+use crate::document::{ParseOptions, parse_document};
 use crate::sanitize::sanitize_html;
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use url::Url;
 
 /// A feed reduced to what the pipeline needs; all HTML already sanitized.
@@ -40,6 +45,8 @@ pub enum FeedError {
     Empty,
     #[error("not a feed (RSS, Atom or JSON Feed): {0}")]
     NotAFeed(String),
+    #[error("not a feed that can be read ({0}); no entry could be recovered")]
+    Broken(String),
     #[error("the document is {0} bytes, more than a feed may be")]
     TooLarge(usize),
 }
@@ -77,154 +84,244 @@ pub fn sniff(bytes: &[u8]) -> Sniffed {
 
 /// Parses a feed. `base` is the URL the feed was fetched from: relative links resolve against it.
 pub fn parse_feed(bytes: &[u8], base: Option<&Url>) -> Result<ParsedFeed, FeedError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(FeedError::Empty);
-    }
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(base.map(Url::as_str))
-        .build();
-    let feed = match parser.parse(bytes) {
-        Ok(feed) => feed,
-        Err(e) => {
-            return Err(match sniff(bytes) {
-                Sniffed::Html => FeedError::HtmlNotFeed,
-                _ => FeedError::NotAFeed(e.to_string()),
-            });
-        }
+    parse_feed_served(bytes, base, None)
+}
+
+/// Like [`parse_feed`], with the response's `Content-Type` (its charset weighs in decoding).
+pub fn parse_feed_served(
+    bytes: &[u8],
+    base: Option<&Url>,
+    content_type: Option<&str>,
+) -> Result<ParsedFeed, FeedError> {
+    let headers: Vec<(&str, &str)> = content_type
+        .map(|ct| ("content-type", ct))
+        .into_iter()
+        .collect();
+    let options = ParseOptions {
+        headers: &headers,
+        base_url: base.map(Url::as_str),
+        // ammonia cleans every fragment below; the parser only resolves relative links.
+        sanitize: false,
     };
-    let site_url = pick_link(&feed.links, base);
-    let resolve_base = site_url.as_ref().or(base);
-    let mut entries = Vec::with_capacity(feed.entries.len());
+    let doc = parse_document(bytes, &options)?;
+    if doc.entries.is_empty()
+        && let Some(problem) = &doc.bozo_exception
+        && doc.not_well_formed
+    {
+        // Liberal parsing keeps what it can; a broken document that yields nothing is an error.
+        return Err(FeedError::Broken(problem.clone()));
+    }
+    let site_url = text(&doc.feed, "link").and_then(|l| resolve(&l, base));
+    let mut entries = Vec::with_capacity(doc.entries.len());
     let mut skipped = 0;
-    for entry in feed.entries {
-        match convert_entry(entry, base, resolve_base) {
+    for entry in &doc.entries {
+        match convert_entry(entry, base) {
             Some(e) => entries.push(e),
             None => skipped += 1,
         }
     }
     Ok(ParsedFeed {
-        title: feed
-            .title
-            .map(|t| plain(&t.content))
-            .filter(|t| !t.is_empty()),
+        title: detail_as_text(&doc.feed, "title").filter(|t| !t.is_empty()),
         site_url,
         entries,
         skipped,
     })
 }
 
-fn convert_entry(
-    entry: feed_rs::model::Entry,
-    feed_base: Option<&Url>,
-    site_base: Option<&Url>,
-) -> Option<ParsedEntry> {
-    let url = pick_link(&entry.links, feed_base).or_else(|| {
-        Url::parse(&entry.id)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-    })?;
-    let html_base = Some(&url).or(site_base);
-    let content_html = entry
-        .content
-        .as_ref()
-        .and_then(|c| c.body.as_deref())
-        .map(|body| sanitize_html(body, html_base))
+fn text(d: &Dict, key: &str) -> Option<String> {
+    d.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A text construct as plain text, whatever markup type it was declared with.
+fn detail_as_text(d: &Dict, key: &str) -> Option<String> {
+    let value = text(d, key)?;
+    let kind = d
+        .get(&format!("{key}_detail"))
+        .and_then(|v| v.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("text/html");
+    let plain_text = if kind == "text/plain" {
+        value
+    } else {
+        linkx_core::text::html_to_text(&value)
+    };
+    Some(plain_text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// A text construct as HTML: plain text is escaped so it stays text after sanitizing.
+fn as_html(value: &str, kind: &str) -> String {
+    if kind == "text/plain" {
+        value
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        value.to_string()
+    }
+}
+
+fn convert_entry(entry: &Dict, feed_base: Option<&Url>) -> Option<ParsedEntry> {
+    let links = entry.get("links").and_then(Value::as_array);
+    let link_with_rel = |rel: &str| {
+        links
+            .into_iter()
+            .flatten()
+            .filter(|l| l.get("rel").and_then(Value::as_str) == Some(rel))
+            .find_map(|l| l.get("href").and_then(Value::as_str))
+            .and_then(|h| resolve(h, feed_base))
+    };
+    let url = text(entry, "link")
+        .and_then(|l| resolve(&l, feed_base))
+        .or_else(|| link_with_rel("alternate"))
+        .or_else(|| link_with_rel("related"))
+        .or_else(|| {
+            text(entry, "id")
+                .and_then(|id| Url::parse(&id).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+        })?;
+    let html_base = Some(&url);
+    let content = entry
+        .get("content")
+        .and_then(Value::as_array)
+        .and_then(|list| {
+            list.iter()
+                .find(|c| c.get("type").and_then(Value::as_str) != Some("text/plain"))
+                .or_else(|| list.first())
+        });
+    let content_value = content
+        .and_then(|c| c.get("value"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let content_html = content
+        .map(|c| {
+            let kind = c.get("type").and_then(Value::as_str).unwrap_or("text/html");
+            sanitize_html(&as_html(content_value, kind), html_base)
+        })
         .filter(|h| !h.trim().is_empty());
-    let summary_html = entry
-        .summary
-        .as_ref()
-        .map(text_as_html)
-        .map(|body| sanitize_html(&body, html_base))
+    let summary_html = text(entry, "summary")
+        .filter(|s| s.trim() != content_value.trim())
+        .map(|s| {
+            let kind = entry
+                .get("summary_detail")
+                .and_then(|d| d.get("type"))
+                .and_then(Value::as_str)
+                .unwrap_or("text/html");
+            sanitize_html(&as_html(&s, kind), html_base)
+        })
         .filter(|h| !h.trim().is_empty());
-    let title = entry
-        .title
-        .as_ref()
-        .map(|t| plain(&t.content))
+    let title = detail_as_text(entry, "title")
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| {
-            let text = summary_html
+            let body = summary_html
                 .as_deref()
                 .or(content_html.as_deref())
                 .map(linkx_core::text::html_to_text)
                 .unwrap_or_default();
-            let words = linkx_core::text::excerpt(&text, 12);
+            let words = linkx_core::text::excerpt(&body, 12);
             if words.is_empty() {
                 url.to_string()
             } else {
                 words
             }
         });
-    let author = entry
-        .authors
-        .iter()
-        .filter_map(|p| p.name.as_deref().map(plain).filter(|n| !n.is_empty()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let image = pick_image(&entry.media, url.as_str()).or_else(|| {
+    let author = entry_author(entry);
+    let image = pick_image(entry, &url).or_else(|| {
         content_html
             .as_deref()
             .or(summary_html.as_deref())
             .and_then(first_img_src)
     });
-    let guid = if entry.id.trim().is_empty() {
-        url.to_string()
-    } else {
-        entry.id.trim().to_string()
+    let guid = text(entry, "id").unwrap_or_else(|| url.to_string());
+    let date = |key: &str| {
+        entry
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|d| d.with_timezone(&Utc))
     };
+    let updated = date("updated_parsed");
     Some(ParsedEntry {
         guid,
         url,
         title,
         summary_html,
         content_html,
-        author: (!author.is_empty()).then_some(author),
-        published: entry.published.or(entry.updated),
-        updated: entry.updated,
+        author,
+        published: date("published_parsed").or(updated),
+        updated,
         image,
     })
 }
 
-/// The article link: `alternate` or unlabelled links first, never `self`, `enclosure` or `replies`.
-fn pick_link(links: &[feed_rs::model::Link], base: Option<&Url>) -> Option<Url> {
-    let usable = |l: &&feed_rs::model::Link| {
-        matches!(l.rel.as_deref(), None | Some("alternate") | Some("")) && !l.href.trim().is_empty()
-    };
-    links
-        .iter()
-        .filter(usable)
-        .chain(links.iter().filter(|l| l.rel.as_deref() == Some("related")))
-        .find_map(|l| resolve(l.href.trim(), base))
+/// Every named author, comma-separated (`dc:creator`, Atom `author`, `itunes:author`).
+fn entry_author(entry: &Dict) -> Option<String> {
+    let mut names: Vec<String> = entry
+        .get("authors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.get("name").and_then(Value::as_str))
+        .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.dedup();
+    if names.is_empty() {
+        return entry
+            .get("author_detail")
+            .and_then(|d| d.get("name"))
+            .and_then(Value::as_str)
+            .or_else(|| entry.get("author").and_then(Value::as_str))
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string);
+    }
+    Some(names.join(", "))
 }
 
 fn resolve(href: &str, base: Option<&Url>) -> Option<Url> {
     let url = match base {
-        Some(b) => b.join(href).ok()?,
-        None => Url::parse(href).ok()?,
+        Some(b) => b.join(href.trim()).ok()?,
+        None => Url::parse(href.trim()).ok()?,
     };
     matches!(url.scheme(), "http" | "https").then_some(url)
 }
 
-fn pick_image(media: &[feed_rs::model::MediaObject], base: &str) -> Option<Url> {
-    let base = Url::parse(base).ok();
-    for object in media {
-        if let Some(thumb) = object.thumbnails.first()
-            && let Some(u) = resolve(&thumb.image.uri, base.as_ref())
-        {
-            return Some(u);
-        }
-        for content in &object.content {
-            let is_image = content
-                .content_type
-                .as_ref()
-                .is_some_and(|t| t.to_string().starts_with("image/"));
-            if let (true, Some(u)) = (is_image, &content.url)
-                && matches!(u.scheme(), "http" | "https")
-            {
-                return Some(u.clone());
-            }
-        }
-    }
-    None
+/// The entry's picture: a Media RSS thumbnail or image, an image enclosure, or an iTunes image.
+fn pick_image(entry: &Dict, base: &Url) -> Option<Url> {
+    let list = |key: &str| {
+        entry
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let attr = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let is_image = |v: &Value| {
+        attr(v, "medium").as_deref() == Some("image")
+            || attr(v, "type").is_some_and(|t| t.starts_with("image/"))
+    };
+    let candidates = list("media_thumbnail")
+        .iter()
+        .filter_map(|t| attr(t, "url"))
+        .chain(
+            list("media_content")
+                .iter()
+                .filter(|c| is_image(c))
+                .filter_map(|c| attr(c, "url")),
+        )
+        .chain(
+            list("enclosures")
+                .iter()
+                .filter(|e| is_image(e))
+                .filter_map(|e| attr(e, "href")),
+        )
+        .chain(entry.get("image").and_then(|i| attr(i, "href")))
+        .collect::<Vec<_>>();
+    candidates.iter().find_map(|c| resolve(c, Some(base)))
 }
 
 /// The `src` of the first `<img>` in sanitized HTML (already absolute).
@@ -237,25 +334,4 @@ fn first_img_src(html: &str) -> Option<Url> {
     Url::parse(&linkx_core::text::decode_entities(&value[..end]))
         .ok()
         .filter(|u| u.scheme() == "https" || u.scheme() == "http")
-}
-
-/// Feed titles may carry markup or entities; the site shows them as plain text.
-fn plain(s: &str) -> String {
-    linkx_core::text::html_to_text(s)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A summary declared as plain text is escaped so it stays text after sanitizing.
-fn text_as_html(t: &feed_rs::model::Text) -> String {
-    let declared = t.content_type.to_string();
-    if declared.starts_with("text/plain") && !t.content.contains('<') {
-        t.content
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    } else {
-        t.content.clone()
-    }
 }

@@ -35,7 +35,10 @@ pub fn join_url(base: &str, reference: &str) -> String {
     match Url::parse(base).and_then(|b| b.join(&reference)) {
         Ok(joined) if !base.is_ascii() || !reference.is_ascii() => {
             // Keep an IRI an IRI: the `url` crate punycodes hosts and percent-encodes paths.
-            as_iri(joined.as_str(), base.contains('%') || reference.contains('%'))
+            as_iri(
+                joined.as_str(),
+                base.contains('%') || reference.contains('%'),
+            )
         }
         Ok(joined) => joined.to_string(),
         Err(_) => reference,

@@ -187,7 +187,11 @@ async fn fetch_and_parse(ctx: &PollContext, source: &Source) -> Result<Polled, F
         Fetched::NotModified { hints } => return Ok(Polled::NotModified(hints)),
         Fetched::Body(body) => body,
     };
-    match linkx_feed::parse_feed(&body.bytes, Some(&body.final_url)) {
+    match linkx_feed::parse_feed_served(
+        &body.bytes,
+        Some(&body.final_url),
+        body.content_type.as_deref(),
+    ) {
         Ok(feed) => Ok(Polled::Feed { feed, body }),
         Err(e) => Err(Failure {
             message: e.to_string(),

@@ -72,9 +72,17 @@ fn same(ours: &Value, expected: &Value) -> bool {
 /// Encodings match when they name the same decoder (`GB2312` is decoded as GBK, `TIS-620` as
 /// windows-874 under the WHATWG Encoding Standard).
 fn same_encoding(ours: &Value, expected: &Value) -> Result<(), String> {
-    let decoder = |v: &Value| v.as_str().and_then(|s| encoding_rs::Encoding::for_label(s.as_bytes()));
-    let equal = same(ours, expected) || (decoder(ours).is_some() && decoder(ours) == decoder(expected));
-    if equal { Ok(()) } else { Err(format!("got {ours}")) }
+    let decoder = |v: &Value| {
+        v.as_str()
+            .and_then(|s| encoding_rs::Encoding::for_label(s.as_bytes()))
+    };
+    let equal =
+        same(ours, expected) || (decoder(ours).is_some() && decoder(ours) == decoder(expected));
+    if equal {
+        Ok(())
+    } else {
+        Err(format!("got {ours}"))
+    }
 }
 
 /// The sanitizer's promise: no script, no event handler, no script-capable URL, no style that
