@@ -55,6 +55,11 @@ pub enum Command {
         #[arg(value_name = "FILE.jsonl")]
         file: PathBuf,
     },
+    /// Feed tools.
+    Feed {
+        #[command(subcommand)]
+        command: FeedCommand,
+    },
     /// Manage sources.
     Source {
         #[command(subcommand)]
@@ -64,6 +69,26 @@ pub enum Command {
     CheckConfig,
     /// Apply pending database migrations.
     Migrate,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FeedCommand {
+    /// Parse a feed file with Link Exchange's liberal parser and print the normalized result
+    /// as JSON, in the shape of Python feedparser's result. Exits 2 only when nothing could be
+    /// parsed; a malformed but readable feed prints with `"bozo": true`.
+    Parse {
+        file: PathBuf,
+        /// A response header the file is read as if served with (Content-Type,
+        /// Content-Location, Content-Language); repeatable.
+        #[arg(long = "header", value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// The URL the file was fetched from: the base for relative links.
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Keep HTML as the feed has it (relative links are still resolved).
+        #[arg(long)]
+        no_sanitize: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

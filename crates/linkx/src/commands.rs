@@ -1,6 +1,6 @@
 //! One function per CLI command: load settings, make the calls, print the result.
 
-use crate::cli::{Cli, Command, SourceCommand};
+use crate::cli::{Cli, Command, FeedCommand, SourceCommand};
 use crate::clock::{Clock, SystemClock};
 use crate::fetch::Fetcher;
 use crate::poll::{PollContext, PollSummary, poll_due};
@@ -32,6 +32,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Source { command } => source(settings, command).await,
         Command::Cluster { file } => cluster_file(&file),
+        Command::Feed {
+            command:
+                FeedCommand::Parse {
+                    file,
+                    headers,
+                    base_url,
+                    no_sanitize,
+                },
+        } => feed_parse(&file, &headers, base_url.as_deref(), !no_sanitize),
         Command::CheckConfig => check_config(&settings),
         Command::Migrate => {
             let store = open_store(&settings).await?;
@@ -369,6 +378,35 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `linkx cluster FILE.jsonl`: the clustering engine over a file, one output line per input line.
+fn feed_parse(
+    path: &std::path::Path,
+    headers: &[String],
+    base_url: Option<&str>,
+    sanitize: bool,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+    let mut pairs = Vec::with_capacity(headers.len());
+    for header in headers {
+        let (name, value) = header.split_once(':').ok_or_else(|| {
+            UsageError(format!(
+                "--header {header:?} is not of the form 'Name: value'"
+            ))
+        })?;
+        pairs.push((name.trim(), value.trim()));
+    }
+    let options = linkx_feed::ParseOptions {
+        headers: &pairs,
+        base_url,
+        sanitize,
+    };
+    let document = linkx_feed::parse_document(&bytes, &options)
+        .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+    let json = serde_json::to_string_pretty(&document.to_json())?;
+    println!("{json}");
+    Ok(())
+}
+
 fn cluster_file(path: &std::path::Path) -> anyhow::Result<()> {
     use std::io::{BufRead, Write};
     let file = std::fs::File::open(path)

@@ -707,3 +707,44 @@ async fn the_story_engine_is_rebuilt_daily_and_forgets_closed_stories() {
         "four days later the five-day-old story is closed and gone"
     );
 }
+
+#[test]
+fn feed_parse_prints_a_bozo_result_for_a_malformed_feed_and_exits_2_for_garbage() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app());
+    let file = format!(
+        "{}/tests/data/malformed-latin1.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = app.linkx(&[
+        "feed",
+        "parse",
+        &file,
+        "--header",
+        "Content-Type: application/rss+xml",
+        "--base-url",
+        "https://example.org/feed.xml",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        doc["bozo"], true,
+        "the undeclared &eacute; makes it malformed"
+    );
+    assert!(doc["bozo_exception"].as_str().unwrap().contains("line 6"));
+    assert_eq!(doc["encoding"], "iso-8859-1");
+    assert_eq!(doc["version"], "rss20");
+    assert_eq!(doc["feed"]["title"], "Café du Monde");
+    let entry = &doc["entries"][0];
+    assert_eq!(entry["title"], "Entrée");
+    assert_eq!(entry["link"], "https://example.org/news/1");
+    assert_eq!(
+        entry["summary"], "<p>Hello <a href=\"https://example.org/about\">us</a></p>",
+        "event handlers removed, relative links resolved"
+    );
+
+    let garbage = app.write_config("");
+    let out = app.linkx(&["feed", "parse", garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a feed"), "{}", stderr(&out));
+}
