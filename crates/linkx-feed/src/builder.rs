@@ -9,7 +9,8 @@ use crate::dates::parse_date;
 use crate::html::{HtmlOptions, clean_html};
 use crate::urls::{join_url, safe_join};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::rc::Rc;
 
 pub type Dict = Map<String, Value>;
 
@@ -171,6 +172,8 @@ struct Open {
     element: String,
     expecting_text: bool,
     pieces: Vec<String>,
+    /// No markup piece yet: text can be appended to the last piece instead of a new one.
+    plain_only: bool,
 }
 
 enum Ctx {
@@ -208,22 +211,23 @@ pub struct FeedBuilder {
     content: ContentParams,
     summary_key: Option<&'static str>,
     stack: Vec<Open>,
-    basestack: Vec<String>,
-    langstack: Vec<Option<String>>,
-    baseuri: String,
-    lang: Option<String>,
+    basestack: Vec<Rc<str>>,
+    langstack: Vec<Option<Rc<str>>>,
+    baseuri: Rc<str>,
+    lang: Option<Rc<str>>,
     svg_ok: u32,
     title_depth: i32,
     depth: i32,
     has_content: bool,
     guidislink: bool,
-    property_depth: HashMap<(usize, String), i32>,
+    /// Depth at which each key of the current entry was set (deeper values do not override).
+    entry_depths: Vec<(String, i32)>,
 }
 
 impl FeedBuilder {
     pub fn new(baseuri: &str, lang: Option<&str>, encoding: &str, options: BuildOptions) -> Self {
         let mut feed = Dict::new();
-        let lang = lang.map(|l| l.trim().to_string()).filter(|l| !l.is_empty());
+        let lang: Option<Rc<str>> = lang.map(str::trim).filter(|l| !l.is_empty()).map(Rc::from);
         if let Some(l) = &lang {
             feed.insert("language".into(), Value::String(l.replace('_', "-")));
         }
@@ -249,14 +253,14 @@ impl FeedBuilder {
             stack: Vec::new(),
             basestack: Vec::new(),
             langstack: Vec::new(),
-            baseuri: baseuri.to_string(),
+            baseuri: Rc::from(baseuri),
             lang,
             svg_ok: 0,
             title_depth: -1,
             depth: 0,
             has_content: false,
             guidislink: false,
-            property_depth: HashMap::new(),
+            entry_depths: Vec::new(),
         }
     }
 
@@ -320,20 +324,18 @@ impl FeedBuilder {
         let get = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let base = get("xml:base").or_else(|| get("base")).unwrap_or("");
         if !base.is_empty() {
-            self.baseuri = if self.baseuri.is_empty() {
+            let joined = if self.baseuri.is_empty() {
                 join_url("", base)
             } else {
-                let joined = safe_join(&self.baseuri, base);
-                if joined.is_empty() {
-                    self.baseuri.clone()
-                } else {
-                    joined
-                }
+                safe_join(&self.baseuri, base)
             };
+            if !joined.is_empty() {
+                self.baseuri = Rc::from(joined);
+            }
         }
         let lang = match get("xml:lang").or_else(|| get("lang")) {
             Some("") => None,
-            Some(l) => Some(l.to_string()),
+            Some(l) => Some(Rc::from(l)),
             None => self.lang.clone(),
         };
         if let Some(l) = &lang
@@ -384,10 +386,10 @@ impl FeedBuilder {
         {
             self.inimage = false;
         }
-        let name = if prefix.is_empty() {
-            suffix.to_string()
+        let name: Cow<'_, str> = if prefix.is_empty() {
+            Cow::Borrowed(suffix)
         } else {
-            format!("{prefix}_{suffix}")
+            Cow::Owned(format!("{prefix}_{suffix}"))
         };
         let mut attrs = attrs;
         if !self.dispatch_start(&name, &mut attrs) {
@@ -395,7 +397,7 @@ impl FeedBuilder {
                 self.push(&name, true);
             } else {
                 let d = attrs_dict(&attrs);
-                self.ctx().insert(name, Value::Object(d));
+                self.ctx().insert(name.into_owned(), Value::Object(d));
             }
         }
     }
@@ -408,10 +410,10 @@ impl FeedBuilder {
         if suffix == "svg" && self.svg_ok > 0 {
             self.svg_ok -= 1;
         }
-        let name = if prefix.is_empty() {
-            suffix.to_string()
+        let name: Cow<'_, str> = if prefix.is_empty() {
+            Cow::Borrowed(suffix)
         } else {
-            format!("{prefix}_{suffix}")
+            Cow::Owned(format!("{prefix}_{suffix}"))
         };
         if self.svg_ok > 0 || !self.dispatch_end(&name) {
             self.pop(&name, true);
@@ -451,6 +453,8 @@ impl FeedBuilder {
         if let Some(top) = self.stack.last_mut() {
             if xhtml {
                 top.pieces.push(xml_escape(text));
+            } else if let Some(last) = top.pieces.last_mut().filter(|_| top.plain_only) {
+                last.push_str(text);
             } else {
                 top.pieces.push(text.to_string());
             }
@@ -459,6 +463,7 @@ impl FeedBuilder {
 
     fn handle_markup(&mut self, markup: String) {
         if let Some(top) = self.stack.last_mut() {
+            top.plain_only = false;
             top.pieces.push(markup);
         }
     }
@@ -548,6 +553,7 @@ impl FeedBuilder {
             }
             "item" | "entry" => {
                 self.entries.push(Dict::new());
+                self.entry_depths.clear();
                 self.push("item", false);
                 self.inentry = true;
                 self.guidislink = false;
@@ -859,7 +865,7 @@ impl FeedBuilder {
                 self.has_content = false;
             }
             "language" | "dc_language" => {
-                self.lang = self.pop("language", true);
+                self.lang = self.pop("language", true).map(Rc::from);
             }
             "webmaster" | "dc_publisher" => {
                 self.pop("publisher", true);
@@ -1178,6 +1184,7 @@ impl FeedBuilder {
             element: element.to_string(),
             expecting_text,
             pieces: Vec::new(),
+            plain_only: true,
         });
     }
 
@@ -1190,7 +1197,9 @@ impl FeedBuilder {
     ) {
         self.incontent += 1;
         if let Some(l) = &self.lang {
-            self.lang = Some(l.replace('_', "-"));
+            if l.contains('_') {
+                self.lang = Some(Rc::from(l.replace('_', "-")));
+            }
         }
         let declared = attrs
             .iter()
@@ -1202,8 +1211,8 @@ impl FeedBuilder {
             || !(kind.starts_with("text/") || kind.ends_with("+xml") || kind.ends_with("/xml"));
         self.content = ContentParams {
             kind,
-            language: self.lang.clone(),
-            base: self.baseuri.clone(),
+            language: self.lang.as_deref().map(str::to_string),
+            base: self.baseuri.to_string(),
             base64,
             src: None,
         };
@@ -1227,9 +1236,13 @@ impl FeedBuilder {
         if self.version == "atom10" && self.content.kind == XHTML {
             unwrap_xhtml_div(&mut pieces);
         }
-        let mut output = pieces.concat();
+        let mut output = if pieces.len() == 1 {
+            pieces.pop().unwrap_or_default()
+        } else {
+            pieces.concat()
+        };
         if strip_whitespace {
-            output = output.trim().to_string();
+            trim_in_place(&mut output);
         }
         if !open.expecting_text {
             return Some(output);
@@ -1269,14 +1282,19 @@ impl FeedBuilder {
                 sanitize: self.options.sanitize,
                 xhtml: kind == XHTML,
             };
-            if self.options.sanitize || self.options.resolve_relative_uris {
+            // Without sanitizing, only markup with a base to resolve against needs rewriting.
+            let rewrite = self.options.sanitize
+                || (!options.base.is_empty() && output.contains('<') && output.contains('='));
+            if rewrite {
                 output = clean_html(&output, options);
             }
         }
-        if self.encoding == "utf-8" && output.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c)) {
+        // U+0080–U+00FF are the only code points whose UTF-8 starts with 0xC2 or 0xC3.
+        let latin1_range = output.bytes().any(|b| b == 0xC2 || b == 0xC3);
+        if latin1_range && self.encoding == "utf-8" {
             output = fix_double_utf8(output);
         }
-        if output.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        if latin1_range && output.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
             output = output
                 .chars()
                 .map(|c| crate::cp1252(u32::from(c)).unwrap_or(c))
@@ -1290,7 +1308,6 @@ impl FeedBuilder {
         }
         let value = Value::String(output.clone());
         if self.inentry && !self.insource {
-            let index = self.entries.len().saturating_sub(1);
             let detail = (self.incontent > 0).then(|| self.content.to_dict(&output));
             let depth = self.depth;
             let Some(entry) = self.entries.last_mut() else {
@@ -1329,9 +1346,13 @@ impl FeedBuilder {
                 } else {
                     element
                 };
-                let old = self.property_depth.get(&(index, key.clone())).copied();
-                if old.is_none_or(|old| depth <= old) {
-                    self.property_depth.insert((index, key.clone()), depth);
+                let slot = self.entry_depths.iter_mut().find(|(k, _)| *k == key);
+                let replace = slot.as_ref().is_none_or(|(_, old)| depth <= *old);
+                if replace {
+                    match slot {
+                        Some(slot) => slot.1 = depth,
+                        None => self.entry_depths.push((key.clone(), depth)),
+                    }
                     entry.insert(key.clone(), value);
                 }
                 if let Some(detail) = detail {
@@ -1778,5 +1799,14 @@ pub fn add_derived_keys(d: &mut Dict) {
     }
     if let Some(license) = license {
         d.insert("license".into(), license);
+    }
+}
+
+fn trim_in_place(s: &mut String) {
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    if start > 0 {
+        s.drain(..start);
     }
 }

@@ -158,8 +158,7 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
 
 /// Feeds tokens to the builder, resolving namespace prefixes to canonical ones on the way.
 fn drive(tokenizer: &mut Tokenizer<'_>, builder: &mut FeedBuilder, problem: &mut Option<String>) {
-    let mut scopes: Vec<(String, String)> =
-        vec![("xml".into(), "http://www.w3.org/XML/1998/namespace".into())];
+    let mut scopes: Vec<Scope> = vec![Scope::new("xml", "http://www.w3.org/XML/1998/namespace")];
     let mut marks: Vec<(usize, String)> = Vec::new();
     for token in tokenizer {
         match token {
@@ -168,10 +167,10 @@ fn drive(tokenizer: &mut Tokenizer<'_>, builder: &mut FeedBuilder, problem: &mut
                 let mut xlink_decls = Vec::new();
                 for a in &attrs {
                     if a.name == "xmlns" {
-                        scopes.push((String::new(), a.value.to_string()));
+                        scopes.push(Scope::new("", &a.value));
                         builder.track_namespace(None, &a.value);
                     } else if let Some(prefix) = a.name.strip_prefix("xmlns:") {
-                        scopes.push((prefix.to_string(), a.value.to_string()));
+                        scopes.push(Scope::new(prefix, &a.value));
                         builder.track_namespace(Some(prefix), &a.value);
                         if a.value == "http://www.w3.org/1999/xlink" {
                             xlink_decls.push((format!("xmlns:{prefix}"), a.value.to_string()));
@@ -186,7 +185,7 @@ fn drive(tokenizer: &mut Tokenizer<'_>, builder: &mut FeedBuilder, problem: &mut
                     }
                     let key = match a.name.split_once(':') {
                         Some((prefix, local)) => {
-                            let canonical = lookup(&scopes, prefix).and_then(canonical_prefix);
+                            let canonical = lookup(&scopes, prefix).and_then(|s| s.canonical);
                             match canonical {
                                 Some(c) if !c.is_empty() => {
                                     format!("{}:{}", c.to_lowercase(), local.to_lowercase())
@@ -202,7 +201,7 @@ fn drive(tokenizer: &mut Tokenizer<'_>, builder: &mut FeedBuilder, problem: &mut
                 if (local == "math" && uri == "http://www.w3.org/1998/Math/MathML")
                     || (local == "svg" && uri == "http://www.w3.org/2000/svg")
                 {
-                    resolved.push(("xmlns".into(), uri.clone()));
+                    resolved.push(("xmlns".into(), uri.to_string()));
                 }
                 resolved.extend(xlink_decls);
                 builder.start(&tag, resolved);
@@ -221,28 +220,45 @@ fn drive(tokenizer: &mut Tokenizer<'_>, builder: &mut FeedBuilder, problem: &mut
     }
 }
 
-fn lookup<'s>(scopes: &'s [(String, String)], prefix: &str) -> Option<&'s str> {
-    scopes
-        .iter()
-        .rev()
-        .find(|(p, _)| p == prefix)
-        .map(|(_, uri)| uri.as_str())
+/// A namespace declaration in scope, with the canonical prefix of its URI looked up once.
+struct Scope {
+    prefix: String,
+    uri: String,
+    canonical: Option<&'static str>,
+}
+
+impl Scope {
+    fn new(prefix: &str, uri: &str) -> Self {
+        Self {
+            prefix: prefix.to_string(),
+            uri: uri.to_string(),
+            canonical: canonical_prefix(uri),
+        }
+    }
+}
+
+fn lookup<'s>(scopes: &'s [Scope], prefix: &str) -> Option<&'s Scope> {
+    scopes.iter().rev().find(|s| s.prefix == prefix)
 }
 
 /// `prefix:Local` to the builder's canonical lowercase `prefix:local`, and the element's
 /// namespace URI.
-fn resolve_name(
+fn resolve_name<'s>(
     name: &str,
-    scopes: &[(String, String)],
+    scopes: &'s [Scope],
     problem: &mut Option<String>,
-) -> (String, String) {
+) -> (String, &'s str) {
     let (given, local) = match name.split_once(':') {
         Some((p, l)) => (Some(p), l),
         None => (None, name),
     };
     let found = lookup(scopes, given.unwrap_or(""));
-    let uri = found.unwrap_or("").to_string();
-    let local = local.to_lowercase();
+    let uri = found.map_or("", |s| s.uri.as_str());
+    let local = if local.bytes().any(|b| b.is_ascii_uppercase()) || !local.is_ascii() {
+        local.to_lowercase()
+    } else {
+        local.to_string()
+    };
     let prefix = match (given, found) {
         (Some(p), None) => {
             if problem.is_none() {
@@ -250,10 +266,14 @@ fn resolve_name(
             }
             p.to_lowercase()
         }
-        _ => match canonical_prefix(&uri) {
-            Some(c) => c.to_lowercase(),
-            None => given.unwrap_or("").to_lowercase(),
-        },
+        (
+            _,
+            Some(Scope {
+                canonical: Some(c), ..
+            }),
+        ) => c.to_lowercase(),
+        (_, None) => String::new(),
+        (_, Some(_)) => given.unwrap_or("").to_lowercase(),
     };
     let tag = if prefix.is_empty() {
         local

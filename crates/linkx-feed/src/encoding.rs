@@ -4,11 +4,13 @@
 //! reported problem.
 
 use encoding_rs::Encoding;
+use std::borrow::Cow;
 
 /// A decoded document.
 #[derive(Debug)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    /// Borrowed when the input was already UTF-8.
+    pub text: Cow<'a, str>,
     /// The encoding the text was decoded from, named as feedparser names it (`utf-8`,
     /// `iso-8859-1`, `utf-16le`, …); empty when nothing worked and the decode is lossy.
     pub encoding: String,
@@ -42,7 +44,7 @@ const UTF16_FAMILY: &[&str] = &[
 ];
 
 /// Decodes `bytes` to text.
-pub fn decode(bytes: &[u8], http: &HttpContext<'_>) -> Decoded {
+pub fn decode<'a>(bytes: &'a [u8], http: &HttpContext<'_>) -> Decoded<'a> {
     let (bom, body) = sniff_bom(bytes);
     let xml = declared_encoding(body, bom).map(|declared| match bom {
         Some(b) if UTF16_FAMILY.contains(&declared.as_str()) => b.to_string(),
@@ -135,7 +137,7 @@ pub fn decode(bytes: &[u8], http: &HttpContext<'_>) -> Decoded {
         }
     }
     Decoded {
-        text: String::from_utf8_lossy(body).into_owned(),
+        text: String::from_utf8_lossy(body),
         encoding: String::new(),
         problem: Some(format!(
             "document encoding unknown, I tried {declared}, {xml}, utf-8, windows-1252, and iso-8859-2 but nothing worked"
@@ -177,6 +179,7 @@ fn declared_encoding(body: &[u8], bom: Option<&str>) -> Option<String> {
             let prefix = body.get(..body.len().min(1024)).unwrap_or(body);
             decode_strict(prefix, enc)
                 .or_else(|| decode_lossy_prefix(prefix, enc))
+                .map(Cow::into_owned)
                 .unwrap_or_default()
         }
         _ => String::from_utf8_lossy(body.get(..body.len().min(512)).unwrap_or(body)).into_owned(),
@@ -193,24 +196,24 @@ fn declared_encoding(body: &[u8], bom: Option<&str>) -> Option<String> {
     Some(value[..end].to_ascii_lowercase())
 }
 
-fn decode_lossy_prefix(prefix: &[u8], enc: &str) -> Option<String> {
+fn decode_lossy_prefix<'a>(prefix: &'a [u8], enc: &str) -> Option<Cow<'a, str>> {
     // An odd-length prefix cut mid-character: drop the tail and try again.
     let trimmed = prefix.get(..prefix.len() - prefix.len() % 4)?;
     decode_strict(trimmed, enc)
 }
 
 /// Decodes with no replacement characters: `None` if any byte sequence is invalid in `label`.
-fn decode_strict(bytes: &[u8], label: &str) -> Option<String> {
+fn decode_strict<'a>(bytes: &'a [u8], label: &str) -> Option<Cow<'a, str>> {
     let label = label.trim().to_ascii_lowercase();
     match label.as_str() {
         "us-ascii" | "ascii" | "646" | "us" => {
-            return bytes
-                .is_ascii()
-                .then(|| String::from_utf8_lossy(bytes).into_owned());
+            return bytes.is_ascii().then(|| String::from_utf8_lossy(bytes));
         }
-        "utf-8" | "utf8" | "u8" | "utf" => return String::from_utf8(bytes.to_vec()).ok(),
+        "utf-8" | "utf8" | "u8" | "utf" => {
+            return std::str::from_utf8(bytes).ok().map(Cow::Borrowed);
+        }
         "utf-32be" | "utf-32le" | "utf-32" | "utf32" | "u32" | "utf_32" => {
-            return decode_utf32(bytes, &label);
+            return decode_utf32(bytes, &label).map(Cow::Owned);
         }
         "utf-16" | "utf16" | "u16" | "utf_16" => {
             let (enc, body) = match bytes {
@@ -222,7 +225,7 @@ fn decode_strict(bytes: &[u8], label: &str) -> Option<String> {
         }
         "iso-8859-1" | "latin-1" | "latin1" | "l1" | "iso8859-1" | "8859" | "cp819" => {
             // True Latin-1: every byte is the code point of the same number.
-            return Some(bytes.iter().map(|&b| char::from(b)).collect());
+            return Some(Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()));
         }
         "cp037" => return None,
         _ => {}
@@ -235,9 +238,7 @@ fn decode_strict(bytes: &[u8], label: &str) -> Option<String> {
     } else if encoding == encoding_rs::REPLACEMENT {
         return None;
     }
-    encoding
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|text| text.into_owned())
+    encoding.decode_without_bom_handling_and_without_replacement(bytes)
 }
 
 fn decode_utf32(bytes: &[u8], label: &str) -> Option<String> {
