@@ -5,6 +5,11 @@ use clap::Parser;
 use linkx::settings::UsageError;
 use std::process::ExitCode;
 
+/// mimalloc: parsing and serving allocate many small short-lived values; glibc's allocator
+/// spent a third of feed-parsing time in malloc/free (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = linkx::cli::Cli::parse();
     tracing_subscriber::fmt()
