@@ -417,12 +417,12 @@ impl<'a> Tokenizer<'a> {
     /// Resolves `&…;` references in text or an attribute value. Undeclared HTML entities are
     /// resolved anyway (and flagged); unknown ones and bare `&` stay literal.
     fn resolve_references(&mut self, raw: &'a str, at: usize) -> Cow<'a, str> {
-        if !raw.contains('&') && !raw.contains('\r') {
+        if !raw.bytes().any(|b| b == b'&' || b == b'\r') {
             return Cow::Borrowed(raw);
         }
         let mut out = String::with_capacity(raw.len());
         let mut rest = raw;
-        while let Some(i) = rest.find(['&', '\r']) {
+        while let Some(i) = rest.bytes().position(|b| b == b'&' || b == b'\r') {
             out.push_str(&rest[..i]);
             let tail = &rest[i..];
             if tail.starts_with('\r') {
@@ -512,6 +512,21 @@ fn is_name(s: &str) -> bool {
 
 /// Length in bytes of the XML name at the start of `s`.
 fn name_length(s: &str) -> usize {
+    // ASCII names (nearly all of them) without decoding characters.
+    let bytes = s.as_bytes();
+    let ascii = bytes
+        .iter()
+        .enumerate()
+        .position(|(i, &b)| {
+            !(b.is_ascii_alphabetic()
+                || b == b'_'
+                || b == b':'
+                || (i > 0 && (b.is_ascii_digit() || b == b'-' || b == b'.')))
+        })
+        .unwrap_or(bytes.len());
+    if bytes.get(ascii).is_none_or(u8::is_ascii) {
+        return ascii;
+    }
     let mut len = 0;
     for (i, c) in s.char_indices() {
         let ok = if i == 0 {
