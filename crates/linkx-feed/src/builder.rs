@@ -1586,7 +1586,7 @@ pub fn map_content_type(kind: &str) -> String {
 
 fn date_value(parsed: Option<chrono::DateTime<chrono::Utc>>) -> Value {
     parsed.map_or(Value::Null, |d| {
-        Value::String(d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        Value::String(crate::dates::rfc3339_utc(&d))
     })
 }
 

@@ -5,6 +5,20 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
+/// `2004-02-28T18:14:55Z`: how parsed dates are written in the feed model.
+pub fn rfc3339_utc(d: &DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year(),
+        d.month(),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
 /// Parses a feed date, normalised to UTC.
 pub fn parse_date(input: &str) -> Option<DateTime<Utc>> {
     let s = input.trim();

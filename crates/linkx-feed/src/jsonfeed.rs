@@ -92,7 +92,7 @@ pub fn parse_json_feed(
         ] {
             if let Some(date) = text(item, field) {
                 let parsed = parse_date(&date)
-                    .map(|d| Value::String(d.format("%Y-%m-%dT%H:%M:%SZ").to_string()))
+                    .map(|d| Value::String(crate::dates::rfc3339_utc(&d)))
                     .unwrap_or(Value::Null);
                 e.insert(key.into(), Value::String(date));
                 e.insert(format!("{key}_parsed"), parsed);

@@ -23,4 +23,3 @@ pub fn big_rss(megabytes: usize) -> Vec<u8> {
     out.push_str("</channel>\n</rss>\n");
     out.into_bytes()
 }
-
