@@ -1196,10 +1196,10 @@ impl FeedBuilder {
         expecting_text: bool,
     ) {
         self.incontent += 1;
-        if let Some(l) = &self.lang {
-            if l.contains('_') {
-                self.lang = Some(Rc::from(l.replace('_', "-")));
-            }
+        if let Some(l) = &self.lang
+            && l.contains('_')
+        {
+            self.lang = Some(Rc::from(l.replace('_', "-")));
         }
         let declared = attrs
             .iter()

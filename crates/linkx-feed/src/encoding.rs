@@ -232,7 +232,7 @@ fn decode_strict<'a>(bytes: &'a [u8], label: &str) -> Option<Cow<'a, str>> {
     }
     let encoding = Encoding::for_label(label.replace('_', "-").as_bytes())?;
     if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-        if bytes.len() % 2 != 0 {
+        if !bytes.len().is_multiple_of(2) {
             return None;
         }
     } else if encoding == encoding_rs::REPLACEMENT {

@@ -21,7 +21,7 @@ fn point(coords: &[f64], swap: bool) -> Value {
 }
 
 fn points(nums: &[f64], dims: usize, swap: bool) -> Option<Vec<Value>> {
-    if nums.is_empty() || dims == 0 || nums.len() % dims != 0 {
+    if nums.is_empty() || dims == 0 || !nums.len().is_multiple_of(dims) {
         return None;
     }
     Some(nums.chunks(dims).map(|c| point(c, swap)).collect())

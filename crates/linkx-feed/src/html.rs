@@ -530,10 +530,10 @@ impl Writer<'_> {
             }
             return &comment[end.min(comment.len())..];
         }
-        if body.starts_with('!') {
-            let is_decl = body[1..].starts_with('[')
-                || body
-                    .get(1..8)
+        if let Some(declaration) = body.strip_prefix('!') {
+            let is_decl = declaration.starts_with('[')
+                || declaration
+                    .get(..7)
                     .is_some_and(|k| k.eq_ignore_ascii_case("DOCTYPE"));
             if !is_decl {
                 self.text("&lt;");

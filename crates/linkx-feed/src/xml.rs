@@ -216,7 +216,7 @@ impl<'a> Tokenizer<'a> {
             // A lone `<` in text: keep it as text.
             self.fail(at, "not well-formed (invalid token)");
             self.pos += 1;
-            return (!self.open.is_empty()).then(|| Token::Text(Cow::Borrowed("<")));
+            return (!self.open.is_empty()).then_some(Token::Text(Cow::Borrowed("<")));
         }
         let name = &after[..name_len];
         self.pos += 1 + name_len;
@@ -425,10 +425,10 @@ impl<'a> Tokenizer<'a> {
         while let Some(i) = rest.bytes().position(|b| b == b'&' || b == b'\r') {
             out.push_str(&rest[..i]);
             let tail = &rest[i..];
-            if tail.starts_with('\r') {
+            if let Some(after_cr) = tail.strip_prefix('\r') {
                 // XML end-of-line handling: CRLF and lone CR become LF.
                 out.push('\n');
-                rest = tail.strip_prefix("\r\n").unwrap_or(&tail[1..]);
+                rest = after_cr.strip_prefix('\n').unwrap_or(after_cr);
                 continue;
             }
             let reference = tail[1..]
