@@ -1401,33 +1401,11 @@ impl FeedBuilder {
         child_dict(ctx, &format!("{prefix}_detail"))
             .insert(key.into(), Value::String(value.clone()));
         self.sync_author_detail("author");
-        let ctx = self.ctx();
-        if !ctx.contains_key("authors") {
-            ctx.insert(
-                "authors".into(),
-                Value::Array(vec![Value::Object(Dict::new())]),
-            );
-        }
-        if let Some(Value::Array(list)) = ctx.get_mut("authors")
-            && let Some(Value::Object(last)) = list.last_mut()
-        {
-            last.insert(key.into(), Value::String(value));
-        }
+        set_on_last_person(self.ctx(), "authors", key, value);
     }
 
     fn save_contributor(&mut self, key: &str, value: String) {
-        let ctx = self.ctx();
-        if !ctx.contains_key("contributors") {
-            ctx.insert(
-                "contributors".into(),
-                Value::Array(vec![Value::Object(Dict::new())]),
-            );
-        }
-        if let Some(Value::Array(list)) = ctx.get_mut("contributors")
-            && let Some(Value::Object(last)) = list.last_mut()
-        {
-            last.insert(key.into(), Value::String(value));
-        }
+        set_on_last_person(self.ctx(), "contributors", key, value);
     }
 
     /// Keeps `author` (a display string) and `author_detail` (name, email) in step.
@@ -1808,5 +1786,18 @@ fn trim_in_place(s: &mut String) {
     let start = s.len() - s.trim_start().len();
     if start > 0 {
         s.drain(..start);
+    }
+}
+
+/// Sets `key` on the last person of the `list` (`authors`, `contributors`), starting the list
+/// with one person if there is none.
+fn set_on_last_person(ctx: &mut Dict, list: &str, key: &str, value: String) {
+    if !ctx.contains_key(list) {
+        ctx.insert(list.into(), Value::Array(vec![Value::Object(Dict::new())]));
+    }
+    if let Some(Value::Array(people)) = ctx.get_mut(list)
+        && let Some(Value::Object(last)) = people.last_mut()
+    {
+        last.insert(key.into(), Value::String(value));
     }
 }
