@@ -1,0 +1,203 @@
+//! Article pages in, article out: the main text (paragraphs separated by blank lines), cleaned
+//! main HTML and the page's metadata (title, byline, dates, language, site name, lead image,
+//! canonical URL), plus what kind of page it is — an article, a paywall or consent wall, or
+//! not an article at all — so the pipeline never publishes a cookie banner as news.
+//!
+//! The DOM scoring is readability's (dom_smoothie); metadata merges JSON-LD, OpenGraph/Twitter
+//! and `<meta>`/`<link>` tags; boilerplate paragraphs are dropped afterwards. Takes a string,
+//! returns values; never does I/O and never panics on any input.
+
+mod bounds;
+mod kind;
+mod metadata;
+mod text;
+
+pub use kind::PageKind;
+
+use serde_json::{Value, json};
+
+/// Pages are cut here before parsing: article text sits near the top, and
+/// parsing time and memory stay bounded.
+pub const MAX_HTML_BYTES: usize = 8 * 1024 * 1024;
+
+/// Start tags parsed at most; a page with more is parsed up to here.
+pub const MAX_ELEMENTS: usize = 60_000;
+
+/// What was extracted from one page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extracted {
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub byline: Option<String>,
+    /// RFC 3339, UTC.
+    pub published: Option<String>,
+    pub updated: Option<String>,
+    pub lang: Option<String>,
+    pub site_name: Option<String>,
+    pub image: Option<String>,
+    pub canonical_url: Option<String>,
+    pub excerpt: Option<String>,
+    /// Main text, paragraphs separated by blank lines.
+    pub text: String,
+    /// Main content as HTML, sanitized by ammonia (links absolute when the URL is known).
+    pub html: String,
+    pub kind: PageKind,
+}
+
+impl Extracted {
+    /// The `linkx extract` output line for `file`.
+    pub fn to_json(&self, file: &str) -> Value {
+        json!({
+            "file": file,
+            "url": self.url,
+            "title": self.title,
+            "byline": self.byline,
+            "published": self.published,
+            "updated": self.updated,
+            "lang": self.lang,
+            "site_name": self.site_name,
+            "image": self.image,
+            "canonical_url": self.canonical_url,
+            "excerpt": self.excerpt,
+            "text": self.text,
+            "html": self.html,
+            "kind": self.kind.as_str(),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ExtractError {
+    #[error("the page is empty")]
+    Empty,
+    #[error("the page is not HTML (it looks like binary data)")]
+    NotHtml,
+}
+
+/// Extracts the article from `html`. `url` is where the page came from: relative links and
+/// images resolve against it.
+pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, ExtractError> {
+    if html.trim().is_empty() {
+        return Err(ExtractError::Empty);
+    }
+    let control = html
+        .bytes()
+        .take(4096)
+        .filter(|b| *b < 0x09 || (*b > 0x0d && *b < 0x20))
+        .count();
+    if control > 64 {
+        return Err(ExtractError::NotHtml);
+    }
+    let html = bounds::bounded_prefix(html, MAX_HTML_BYTES, MAX_ELEMENTS);
+    let html = bounds::flatten_deep_nesting(html);
+    let html = html.as_ref();
+    let url = url.filter(|u| url::Url::parse(u).is_ok());
+    let document = dom_query::Document::from(html);
+    let meta = metadata::read(&document, url);
+    let config = dom_smoothie::Config {
+        max_elements_to_parse: 0,
+        text_mode: dom_smoothie::TextMode::Raw,
+        ..Default::default()
+    };
+    let readable = dom_smoothie::Readability::with_document(document, url, Some(config))
+        .ok()
+        .and_then(|mut r| r.parse().ok());
+    let (content_html, smoothie_title) = match &readable {
+        Some(article) => (article.content.to_string(), Some(article.title.to_string())),
+        None => (String::new(), None),
+    };
+    let mut body = text::paragraphs(&content_html);
+    // JSON-LD's articleBody is the publisher's own statement of the text: trust it when the
+    // DOM found less.
+    if let Some(article_body) = meta.article_body.as_deref() {
+        let from_json = text::plain_paragraphs(article_body);
+        if from_json.len() > body.len() / 2 && from_json.len() >= 200 {
+            body = from_json;
+        }
+    }
+    let mut body = text::drop_boilerplate(body);
+    // The headline is metadata, not part of the text.
+    let headline = meta
+        .title
+        .as_deref()
+        .or(smoothie_title.as_deref())
+        .map(collapse);
+    if let (Some(first), Some(headline)) = (body.first(), headline)
+        && first.eq_ignore_ascii_case(&headline)
+    {
+        body.remove(0);
+    }
+    let text = body.join("\n\n");
+    let base = url.and_then(|u| url::Url::parse(u).ok());
+    let clean_html = linkx_feed::sanitize_html(&content_html, base.as_ref());
+    let kind = kind::classify(&text, &meta, text::link_density(&content_html));
+    let title = meta
+        .title
+        .clone()
+        .or(smoothie_title)
+        .map(|t| collapse(&t))
+        .filter(|t| !t.is_empty());
+    let byline = meta
+        .byline
+        .clone()
+        .or_else(|| readable.as_ref().and_then(|a| a.byline.clone()))
+        .map(|b| collapse(&b))
+        .filter(|b| !b.is_empty());
+    let excerpt = meta
+        .description
+        .clone()
+        .or_else(|| readable.as_ref().and_then(|a| a.excerpt.clone()))
+        .map(|e| collapse(&e))
+        .filter(|e| !e.is_empty())
+        .or_else(|| {
+            let first = linkx_core::text::excerpt(&text, 40);
+            (!first.is_empty()).then_some(first)
+        });
+    let published = meta
+        .published
+        .clone()
+        .or_else(|| readable.as_ref().and_then(|a| a.published_time.clone()))
+        .and_then(|d| normalize_date(&d));
+    let updated = meta
+        .updated
+        .clone()
+        .or_else(|| readable.as_ref().and_then(|a| a.modified_time.clone()))
+        .and_then(|d| normalize_date(&d));
+    Ok(Extracted {
+        url: url.map(str::to_string),
+        title,
+        byline,
+        published,
+        updated,
+        lang: meta
+            .lang
+            .clone()
+            .or_else(|| readable.as_ref().and_then(|a| a.lang.clone())),
+        site_name: meta
+            .site_name
+            .clone()
+            .or_else(|| readable.as_ref().and_then(|a| a.site_name.clone())),
+        image: meta
+            .image
+            .clone()
+            .or_else(|| readable.as_ref().and_then(|a| a.image.clone())),
+        canonical_url: meta.canonical.clone(),
+        excerpt,
+        text,
+        html: if kind == PageKind::Article {
+            clean_html
+        } else {
+            String::new()
+        },
+        kind,
+    })
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Any date a page states, as RFC 3339 UTC; `None` when it cannot be read.
+fn normalize_date(s: &str) -> Option<String> {
+    linkx_feed::parse_date(s).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}

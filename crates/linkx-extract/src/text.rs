@@ -1,0 +1,228 @@
+//! Extracted HTML to plain paragraphs, and the boilerplate that readability scoring lets
+//! through (share prompts, "read more", photo credits, copyright lines) taken out again.
+
+use linkx_core::text::decode_entities;
+
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+];
+
+const SKIPPED: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "button", "select",
+];
+
+/// The paragraphs of an HTML fragment, whitespace collapsed inside each.
+pub fn paragraphs(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut skipping: Option<String> = None;
+    let mut rest = html;
+    while !rest.is_empty() {
+        let Some(lt) = rest.find('<') else {
+            if skipping.is_none() {
+                current.push_str(rest);
+            }
+            break;
+        };
+        if skipping.is_none() {
+            current.push_str(&rest[..lt]);
+        }
+        rest = &rest[lt..];
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        let tag = &rest[1..end.saturating_sub(1).max(1)];
+        rest = &rest[end..];
+        if tag.starts_with('!') || tag.starts_with('?') {
+            continue;
+        }
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if let Some(skipped) = &skipping {
+            if closing && *skipped == name {
+                skipping = None;
+            }
+            continue;
+        }
+        if !closing && SKIPPED.contains(&name.as_str()) && !tag.ends_with('/') {
+            skipping = Some(name);
+            continue;
+        }
+        if BLOCKS.contains(&name.as_str()) {
+            flush(&mut current, &mut out);
+        } else {
+            // Inline boundaries (`</span><span>`) still separate words in the rendered page
+            // only when there is whitespace; keep the text as it is.
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+fn flush(current: &mut String, out: &mut Vec<String>) {
+    let text = decode_entities(current);
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !collapsed.is_empty() {
+        out.push(collapsed);
+    }
+    current.clear();
+}
+
+/// The share of an HTML fragment's text that sits inside links (0 when there is no text).
+pub fn link_density(html: &str) -> f64 {
+    let mut total = 0usize;
+    let mut linked = 0usize;
+    let mut in_link = 0usize;
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        let text = rest[..lt].split_whitespace().map(str::len).sum::<usize>();
+        total += text;
+        if in_link > 0 {
+            linked += text;
+        }
+        let end = rest[lt..].find('>').map_or(rest.len(), |e| lt + e + 1);
+        let tag = &rest[lt..end];
+        if tag.starts_with("<a ") || tag == "<a>" {
+            in_link += 1;
+        } else if tag.starts_with("</a") {
+            in_link = in_link.saturating_sub(1);
+        }
+        rest = &rest[end..];
+    }
+    total += rest.split_whitespace().map(str::len).sum::<usize>();
+    if total == 0 {
+        0.0
+    } else {
+        linked as f64 / total as f64
+    }
+}
+
+/// Plain text (JSON-LD `articleBody`) split into paragraphs at line breaks.
+pub fn plain_paragraphs(text: &str) -> Vec<String> {
+    let decoded = decode_entities(text);
+    decoded
+        .split('\n')
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Short lines that are page furniture rather than the article.
+const FURNITURE: &[&str] = &[
+    "advertisement",
+    "advertisement:",
+    "ad",
+    "share",
+    "share this",
+    "share this article",
+    "share on facebook",
+    "share on twitter",
+    "tweet",
+    "email",
+    "print",
+    "read more",
+    "read more:",
+    "related",
+    "related:",
+    "related articles",
+    "related stories",
+    "more on this story",
+    "most read",
+    "recommended",
+    "comments",
+    "subscribe",
+    "sign up",
+    "follow us",
+    "skip advertisement",
+    "continue reading",
+    "continue reading below",
+    "story continues below",
+    "story continues below advertisement",
+    "article continues below",
+    "scroll to continue with content",
+];
+
+/// Drops furniture lines and trailing copyright/credit lines.
+pub fn drop_boilerplate(paragraphs: Vec<String>) -> Vec<String> {
+    paragraphs
+        .into_iter()
+        .filter(|p| {
+            let lower = p.to_lowercase();
+            let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric() && c != ':');
+            if FURNITURE.contains(&trimmed) {
+                return false;
+            }
+            let words = p.split_whitespace().count();
+            let credit = words <= 8
+                && (lower.starts_with("image:")
+                    || lower.starts_with("photo:")
+                    || lower.starts_with("photograph:")
+                    || lower.starts_with("©")
+                    || lower.starts_with("(c)")
+                    || lower.ends_with("getty images")
+                    || lower.ends_with("/ reuters")
+                    || lower.ends_with("/ ap"));
+            let copyright = words <= 30
+                && (lower.contains("all rights reserved") || lower.starts_with("copyright ©"));
+            !(credit || copyright)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_become_paragraphs() {
+        let p = paragraphs(
+            "<div><h1>Title</h1><p>One &amp; <b>two</b></p><script>x()</script><p>Three<br>Four</p></div>",
+        );
+        assert_eq!(p, ["Title", "One & two", "Three", "Four"]);
+    }
+
+    #[test]
+    fn furniture_goes() {
+        let kept = drop_boilerplate(vec![
+            "Advertisement".into(),
+            "The council met on Tuesday.".into(),
+            "Photo: Getty Images".into(),
+            "Copyright © 2026 Example News. All rights reserved.".into(),
+        ]);
+        assert_eq!(kept, ["The council met on Tuesday."]);
+    }
+}
