@@ -146,7 +146,6 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
     let excerpt = meta
         .description
         .clone()
-        .or_else(|| readable.as_ref().and_then(|a| a.excerpt.clone()))
         .map(|e| collapse(&e))
         .filter(|e| !e.is_empty())
         .or_else(|| {

@@ -55,6 +55,16 @@ pub enum Command {
         #[arg(value_name = "FILE.jsonl")]
         file: PathBuf,
     },
+    /// Extract the article from saved pages (`.html` or `.html.gz`): one JSON object per file
+    /// on stdout with title, byline, dates, language, site name, image, canonical URL,
+    /// excerpt, text, cleaned HTML and the page's kind.
+    Extract {
+        /// The URL the pages came from (relative links and images resolve against it).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Feed tools.
     Feed {
         #[command(subcommand)]

@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Source { command } => source(settings, command).await,
         Command::Cluster { file } => cluster_file(&file),
+        Command::Extract { url, files } => extract_files(url.as_deref(), &files),
         Command::Feed {
             command:
                 FeedCommand::Parse {
@@ -378,6 +379,48 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `linkx cluster FILE.jsonl`: the clustering engine over a file, one output line per input line.
+fn extract_files(url: Option<&str>, files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut failed = 0;
+    for path in files {
+        let shown = path.to_string_lossy();
+        let bytes = std::fs::read(path).and_then(|raw| {
+            if shown.ends_with(".gz") {
+                let mut inflated = Vec::new();
+                flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut inflated)?;
+                Ok(inflated)
+            } else {
+                Ok(raw)
+            }
+        });
+        let html = match bytes {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                eprintln!("{shown}: cannot read: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        match linkx_extract::extract_article(&html, url) {
+            Ok(article) => {
+                serde_json::to_writer(&mut out, &article.to_json(&shown))?;
+                out.write_all(b"\n")?;
+            }
+            Err(e) => {
+                eprintln!("{shown}: {e}");
+                failed += 1;
+            }
+        }
+    }
+    out.flush()?;
+    if failed == files.len() {
+        return Err(UsageError(format!("nothing could be extracted from {failed} file(s)")).into());
+    }
+    Ok(())
+}
+
 fn feed_parse(
     path: &std::path::Path,
     headers: &[String],

@@ -748,3 +748,62 @@ fn feed_parse_prints_a_bozo_result_for_a_malformed_feed_and_exits_2_for_garbage(
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a feed"), "{}", stderr(&out));
 }
+
+#[test]
+fn extract_prints_one_json_line_per_page_and_reads_gzip() {
+    use std::io::Write;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app());
+    let page = std::fs::read(format!(
+        "{}/../linkx-extract/tests/data/jsonld.html",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("dam.html");
+    std::fs::write(&plain, &page).unwrap();
+    let gzipped = dir.path().join("dam.html.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gzipped).unwrap(),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(&page).unwrap();
+    encoder.finish().unwrap();
+
+    let (plain, gzipped) = (plain.to_str().unwrap(), gzipped.to_str().unwrap());
+    let out = app.linkx(&[
+        "extract",
+        "--url",
+        "https://news.example.com/2026/11/26/dam",
+        plain,
+        gzipped,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[0]["file"], plain,
+        "the path is echoed exactly as given"
+    );
+    assert_eq!(lines[1]["file"], gzipped);
+    for line in &lines {
+        assert_eq!(
+            line["title"],
+            "Engineers reopen the old river dam after two years"
+        );
+        assert_eq!(line["published"], "2026-11-26T05:12:00Z");
+        assert_eq!(line["kind"], "article");
+        assert!(line["text"].as_str().unwrap().contains("sluice gates"));
+    }
+
+    let missing = app.linkx(&["extract", "/nonexistent/page.html"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("cannot read"),
+        "{}",
+        stderr(&missing)
+    );
+}
