@@ -27,7 +27,10 @@ fn pages() -> Vec<(String, Option<String>)> {
             continue;
         };
         let mut bytes = Vec::new();
-        if flate2::read::GzDecoder::new(file).read_to_end(&mut bytes).is_ok() {
+        if flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut bytes)
+            .is_ok()
+        {
             let url = page["url"].as_str().map(str::to_string);
             pages.push((String::from_utf8_lossy(&bytes).into_owned(), url));
         }

@@ -115,7 +115,11 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
             body = from_json;
         }
     }
-    let mut body = text::drop_boilerplate(body);
+    let byline_hint = meta
+        .byline
+        .clone()
+        .or_else(|| readable.as_ref().and_then(|a| a.byline.clone()));
+    let mut body = text::drop_boilerplate(body, byline_hint.as_deref());
     // The headline is metadata, not part of the text.
     let headline = meta
         .title

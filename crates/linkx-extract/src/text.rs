@@ -176,10 +176,31 @@ const FURNITURE: &[&str] = &[
     "scroll to continue with content",
 ];
 
-/// Drops furniture lines and trailing copyright/credit lines.
-pub fn drop_boilerplate(paragraphs: Vec<String>) -> Vec<String> {
+/// Drops furniture lines, image-gallery counters, time stamps, newsletter prompts and copyright/credit lines.
+pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
+    let byline = byline.map(str::to_lowercase);
     paragraphs
         .into_iter()
+        .filter(|p| {
+            let lower = p.to_lowercase();
+            let words = p.split_whitespace().count();
+            if byline.as_deref().is_some_and(|b| {
+                words <= 12
+                    && (lower == b || lower.strip_prefix("by ").is_some_and(|r| r.starts_with(b)))
+            }) {
+                return false;
+            }
+            if words <= 12 && is_timestamp_line(&lower) {
+                return false;
+            }
+            if words <= 6 && is_gallery_line(&lower) {
+                return false;
+            }
+            if words <= 30 && is_newsletter_prompt(&lower) {
+                return false;
+            }
+            true
+        })
         .filter(|p| {
             let lower = p.to_lowercase();
             let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric() && c != ':');
@@ -203,6 +224,39 @@ pub fn drop_boilerplate(paragraphs: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+fn is_timestamp_line(lower: &str) -> bool {
+    let starts = [
+        "updated",
+        "posted",
+        "published",
+        "last updated",
+        "first published",
+        "modified",
+    ];
+    starts.iter().any(|w| lower.starts_with(w)) && lower.chars().any(|c| c.is_ascii_digit())
+}
+
+fn is_gallery_line(lower: &str) -> bool {
+    if matches!(
+        lower,
+        "caption" | "close" | "tags" | "hide caption" | "toggle caption" | "expand"
+    ) {
+        return true;
+    }
+    // "Image 1 of 8", "Photo 3 / 12".
+    let mut parts = lower.split_whitespace();
+    matches!(parts.next(), Some("image" | "photo" | "picture" | "slide"))
+        && lower.contains(" of ")
+        && lower.chars().any(|c| c.is_ascii_digit())
+}
+
+fn is_newsletter_prompt(lower: &str) -> bool {
+    (lower.contains("newsletter") && (lower.contains("sign up") || lower.contains("subscribe")))
+        || lower.starts_with("get the latest")
+        || lower.starts_with("have a tip?")
+        || lower.starts_with("sign up for")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,12 +271,18 @@ mod tests {
 
     #[test]
     fn furniture_goes() {
-        let kept = drop_boilerplate(vec![
-            "Advertisement".into(),
-            "The council met on Tuesday.".into(),
-            "Photo: Getty Images".into(),
-            "Copyright © 2026 Example News. All rights reserved.".into(),
-        ]);
+        let kept = drop_boilerplate(
+            vec![
+                "Advertisement".into(),
+                "The council met on Tuesday.".into(),
+                "Photo: Getty Images".into(),
+                "Copyright © 2026 Example News. All rights reserved.".into(),
+                "Image 1 of 8".into(),
+                "Updated 5:27 am CST, Wednesday, November 20, 2019".into(),
+                "By Jane Roe".into(),
+            ],
+            Some("Jane Roe"),
+        );
         assert_eq!(kept, ["The council met on Tuesday."]);
     }
 }
