@@ -5,6 +5,7 @@ use crate::{Result, Store};
 use linkx_core::Display;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use std::collections::HashSet;
 
 /// An article ready to store; `canonical_key` deduplicates it across sources.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct NewArticle {
     pub image_url: Option<String>,
     pub published_at: i64,
     pub updated_at: Option<i64>,
+    /// The outcome of fetching the article page for its full text (`None`: not tried).
+    pub extraction: Option<String>,
 }
 
 /// An article as the site shows it, with its source.
@@ -135,8 +138,8 @@ impl Store {
                 None => {
                     let row = sqlx::query(
                         "INSERT INTO articles (source_id, guid, url, canonical_key, title, slug, author, summary_html, content_html,
-                             body_text, excerpt, image_url, published_at, updated_at, fetched_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                             body_text, excerpt, image_url, published_at, updated_at, fetched_at, extraction)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                          ON CONFLICT DO NOTHING RETURNING id",
                     )
                     .bind(source_id)
@@ -154,6 +157,7 @@ impl Store {
                     .bind(article.published_at)
                     .bind(article.updated_at)
                     .bind(record.at)
+                    .bind(&article.extraction)
                     .fetch_optional(&mut *tx)
                     .await?;
                     if let Some(row) = row {
@@ -244,6 +248,39 @@ impl Store {
         };
         let article = coverage.remove(position);
         Ok(Some((article, coverage)))
+    }
+
+    /// Which of `guids` this source already has: their pages need no second fetch.
+    pub async fn known_guids(&self, source_id: i64, guids: &[&str]) -> Result<HashSet<String>> {
+        let mut known = HashSet::new();
+        for guid in guids {
+            let row = sqlx::query("SELECT 1 FROM articles WHERE source_id = $1 AND guid = $2")
+                .bind(source_id)
+                .bind(*guid)
+                .fetch_optional(&self.pool)
+                .await?;
+            if row.is_some() {
+                known.insert((*guid).to_string());
+            }
+        }
+        Ok(known)
+    }
+
+    /// The stored body text and full-text extraction outcome of one article, by source and
+    /// GUID (operators' diagnostics and tests).
+    pub async fn article_text(
+        &self,
+        source_id: i64,
+        guid: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        let row = sqlx::query(
+            "SELECT body_text, extraction FROM articles WHERE source_id = $1 AND guid = $2",
+        )
+        .bind(source_id)
+        .bind(guid)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
     pub async fn article(&self, id: i64) -> Result<Option<ArticleView>> {

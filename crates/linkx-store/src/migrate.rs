@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "stories",
         include_str!("../migrations/sqlite/0002_stories.sql"),
     ),
+    (
+        3,
+        "extraction",
+        include_str!("../migrations/sqlite/0003_extraction.sql"),
+    ),
 ];
 
 impl Store {

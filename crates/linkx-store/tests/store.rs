@@ -39,6 +39,7 @@ fn article(guid: &str, key: &str, title: &str) -> NewArticle {
         image_url: None,
         published_at: 1_000,
         updated_at: None,
+        extraction: None,
     }
 }
 

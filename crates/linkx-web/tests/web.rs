@@ -70,6 +70,7 @@ fn article(n: i64, title: &str, body: &str) -> NewArticle {
         image_url: Some("https://origin.test/img.jpg".into()),
         published_at: 1_795_000_000 + n,
         updated_at: None,
+        extraction: None,
     }
 }
 

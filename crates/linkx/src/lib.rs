@@ -6,6 +6,7 @@ pub mod clock;
 pub mod commands;
 pub mod defaults;
 pub mod fetch;
+pub mod fulltext;
 pub mod import;
 pub mod poll;
 pub mod process;

@@ -90,6 +90,7 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
             record.moved_to = body.moved_permanently_to.map(|u| u.to_string());
             record.site_url = feed.site_url.as_ref().map(Url::to_string);
             articles = articles_from_entries(&feed.entries, now);
+            crate::fulltext::fill_full_text(ctx, source, &mut articles).await;
             body.hints
         }
         Err(failure) => {

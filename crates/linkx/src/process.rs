@@ -50,5 +50,6 @@ fn article_from_entry(entry: &ParsedEntry, now: i64) -> NewArticle {
         image_url: entry.image.as_ref().map(|u| u.to_string()),
         published_at: entry.published.map_or(now, |d| d.timestamp().min(now)),
         updated_at: entry.updated.map(|d| d.timestamp().min(now)),
+        extraction: None,
     }
 }

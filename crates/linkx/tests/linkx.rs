@@ -678,6 +678,7 @@ async fn the_story_engine_is_rebuilt_daily_and_forgets_closed_stories() {
         image_url: None,
         published_at,
         updated_at: None,
+        extraction: None,
     };
     let record = linkx_store::PollRecord {
         at: NOW,
@@ -806,4 +807,92 @@ fn extract_prints_one_json_line_per_page_and_reads_gzip() {
         "{}",
         stderr(&missing)
     );
+}
+
+#[tokio::test]
+async fn teasers_get_the_full_text_of_their_pages_and_failures_are_recorded_not_fatal() {
+    let app = spawn_app().await;
+    let source = add(&app, "/teasers.xml").await;
+    let report = poll_source(&*app.poll_context().await, &source).await;
+    assert_eq!(report.error, None);
+    assert_eq!(
+        report.new_items, 3,
+        "every item is published, whatever its page did"
+    );
+
+    let (text, extraction) = app
+        .store
+        .article_text(source.id, "dam")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(extraction.as_deref(), Some("ok"));
+    assert!(text.contains("sluice gates were replaced"), "{text}");
+    assert!(!text.contains("Most read"), "{text}");
+
+    let (text, extraction) = app
+        .store
+        .article_text(source.id, "walled")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(extraction.as_deref(), Some("paywall"));
+    assert_eq!(
+        text, "A short teaser…",
+        "a paywall's teaser does not replace the feed text"
+    );
+
+    let (text, extraction) = app
+        .store
+        .article_text(source.id, "gone")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        extraction
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("failed: HTTP 404"),
+        "{extraction:?}"
+    );
+    assert_eq!(text, "A short teaser…");
+
+    // The next poll fetches no page again: the items are known.
+    assert_eq!(article_requests(&app), 3);
+    let source = reload(&app.store, source.id).await;
+    poll_source(&*app.poll_context().await, &source).await;
+    assert_eq!(
+        article_requests(&app),
+        3,
+        "known items' pages are not fetched again"
+    );
+}
+
+fn article_requests(app: &TestApp) -> usize {
+    let paths = app.hits.paths.lock().unwrap();
+    paths.iter().filter(|p| p.starts_with("/articles/")).count()
+}
+
+#[tokio::test]
+async fn full_text_never_fetches_no_page() {
+    let app = spawn_app().await;
+    let new = NewSource {
+        name: "never".into(),
+        feed_url: app.url("/teasers.xml"),
+        site_url: None,
+        display: Display::Excerpt,
+        full_text: FullText::Never,
+        polled: true,
+        interval_secs: None,
+    };
+    let source = app.store.add_source(&new, NOW).await.unwrap();
+    poll_source(&*app.poll_context().await, &source).await;
+    assert_eq!(article_requests(&app), 0);
+    let (_, extraction) = app
+        .store
+        .article_text(source.id, "dam")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(extraction, None);
 }

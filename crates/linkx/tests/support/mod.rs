@@ -96,8 +96,14 @@ fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
         enc.finish().unwrap_or_default()
     };
     let counting = hits.clone();
+    let teasers = teaser_feed(&base);
     Router::new()
         .route("/feeds/{name}", get(feed))
+        .route(
+            "/teasers.xml",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/rss+xml")], teasers) }),
+        )
+        .route("/articles/{name}", get(article_page))
         .route(
             "/site/",
             get(move || async move { ([(header::CONTENT_TYPE, "text/html")], site_html) }),
@@ -311,4 +317,35 @@ pub fn stdout(o: &std::process::Output) -> String {
 
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A feed of teasers whose links lead to article pages on this server: a full article, a
+/// paywalled one and a missing one.
+fn teaser_feed(base: &str) -> String {
+    let item = |guid: &str, page: &str| {
+        format!(
+            "<item><title>Teaser {guid}</title><link>{base}/articles/{page}</link><guid isPermaLink=\"false\">{guid}</guid>\
+             <pubDate>Thu, 26 Nov 2026 06:00:00 GMT</pubDate><description>A short teaser…</description></item>"
+        )
+    };
+    format!(
+        "<rss version=\"2.0\"><channel><title>Teasers</title><link>{base}/</link>{}{}{}</channel></rss>",
+        item("dam", "jsonld.html"),
+        item("walled", "paywall.html"),
+        item("gone", "missing.html"),
+    )
+}
+
+/// The article pages of `linkx-extract`'s fixtures, served as a news site would.
+async fn article_page(Path(name): Path<String>) -> Response {
+    let path = format!(
+        "{}/../linkx-extract/tests/data/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    match std::fs::read_to_string(path) {
+        Ok(html) if !name.contains("..") => {
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }
