@@ -181,6 +181,7 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
     let byline = byline.map(str::to_lowercase);
     paragraphs
         .into_iter()
+        .filter(|p| !is_caption(p))
         .filter(|p| {
             let lower = p.to_lowercase();
             let words = p.split_whitespace().count();
@@ -217,11 +218,26 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
                     || lower.ends_with("getty images")
                     || lower.ends_with("/ reuters")
                     || lower.ends_with("/ ap"));
-            let copyright = words <= 30
-                && (lower.contains("all rights reserved") || lower.starts_with("copyright ©"));
+            let copyright = words <= 40
+                && (lower.contains("all rights reserved")
+                    || lower.starts_with("copyright ©")
+                    || lower.contains("subject to copyright"));
             !(credit || copyright)
         })
         .collect()
+}
+
+/// Photo captions with their credit: "… (Image: GETTY)", "…Credit: The Siberian Times".
+fn is_caption(p: &str) -> bool {
+    let lower = p.to_lowercase();
+    p.split_whitespace().count() <= 45
+        && (lower.contains("(image:")
+            || lower.contains("credit:")
+            || lower.contains("(photo:")
+            || lower.contains("photograph:")
+            || lower.ends_with("(ap photo)")
+            || lower.contains("/ap photo")
+            || lower.contains("(afp)") && lower.contains("photo"))
 }
 
 fn is_timestamp_line(lower: &str) -> bool {

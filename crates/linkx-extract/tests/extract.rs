@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// Last committed F1 on AEB; the test fails below it. Ratchet up, never down.
-const BASELINE_F1: f64 = 0.954;
+const BASELINE_F1: f64 = 0.956;
 
 fn data(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -248,4 +248,15 @@ fn hostile_input_gives_errors_or_results_never_panics() {
     }
     let a = extract_article(&huge, None).unwrap();
     assert!(!a.text.is_empty());
+}
+
+#[test]
+fn fuzz_regressions_replay_without_panics() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-regressions");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let html = String::from_utf8_lossy(&bytes);
+        let _ = extract_article(&html, None);
+        let _ = extract_article(&html, Some("https://example.com/a/b.html"));
+    }
 }
