@@ -42,10 +42,13 @@ const SKIPPED: &[&str] = &[
     "script", "style", "noscript", "template", "svg", "button", "select",
 ];
 
-/// The paragraphs of an HTML fragment, whitespace collapsed inside each.
+/// The paragraphs of an HTML fragment, whitespace collapsed inside each. Paragraphs that are
+/// mostly link text (lists of other stories, tag clouds) are left out.
 pub fn paragraphs(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
+    let mut linked = 0usize;
+    let mut in_link = 0usize;
     let mut skipping: Option<String> = None;
     let mut rest = html;
     while !rest.is_empty() {
@@ -57,6 +60,9 @@ pub fn paragraphs(html: &str) -> Vec<String> {
         };
         if skipping.is_none() {
             current.push_str(&rest[..lt]);
+            if in_link > 0 {
+                linked += rest[..lt].split_whitespace().map(str::len).sum::<usize>();
+            }
         }
         rest = &rest[lt..];
         let end = rest.find('>').map_or(rest.len(), |e| e + 1);
@@ -82,24 +88,35 @@ pub fn paragraphs(html: &str) -> Vec<String> {
             skipping = Some(name);
             continue;
         }
+        if name == "a" {
+            in_link = if closing {
+                in_link.saturating_sub(1)
+            } else {
+                in_link + 1
+            };
+        }
         if BLOCKS.contains(&name.as_str()) {
-            flush(&mut current, &mut out);
-        } else {
-            // Inline boundaries (`</span><span>`) still separate words in the rendered page
-            // only when there is whitespace; keep the text as it is.
+            flush(&mut current, &mut linked, &mut out);
         }
     }
-    flush(&mut current, &mut out);
+    flush(&mut current, &mut linked, &mut out);
     out
 }
 
-fn flush(current: &mut String, out: &mut Vec<String>) {
+/// Link text above this share of a paragraph marks it as navigation (measured on AEB:
+/// 0.5–0.7 score the same).
+const LINK_PARAGRAPH_DENSITY: f64 = 0.6;
+
+fn flush(current: &mut String, linked: &mut usize, out: &mut Vec<String>) {
     let text = decode_entities(current);
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if !collapsed.is_empty() {
+    let letters = collapsed.len().max(1);
+    let navigation = (*linked as f64 / letters as f64) > LINK_PARAGRAPH_DENSITY;
+    if !collapsed.is_empty() && !navigation {
         out.push(collapsed);
     }
     current.clear();
+    *linked = 0;
 }
 
 /// The share of an HTML fragment's text that sits inside links (0 when there is no text).
@@ -283,6 +300,15 @@ mod tests {
             "<div><h1>Title</h1><p>One &amp; <b>two</b></p><script>x()</script><p>Three<br>Four</p></div>",
         );
         assert_eq!(p, ["Title", "One & two", "Three", "Four"]);
+    }
+
+    #[test]
+    fn paragraphs_of_links_are_navigation() {
+        let p = paragraphs(
+            "<p>Read <a href=\"/a\">this</a> and the rest of a normal sentence.</p>\
+             <p><a href=\"/b\">Other story one</a> | <a href=\"/c\">Other story two</a></p>",
+        );
+        assert_eq!(p, ["Read this and the rest of a normal sentence."]);
     }
 
     #[test]
