@@ -196,8 +196,17 @@ const FURNITURE: &[&str] = &[
 /// Drops furniture lines, image-gallery counters, time stamps, newsletter prompts and copyright/credit lines.
 pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<String> {
     let byline = byline.map(str::to_lowercase);
+    let mut seen = std::collections::HashSet::new();
+    let n = paragraphs.len();
     paragraphs
         .into_iter()
+        .enumerate()
+        // The same caption under every picture of a gallery: once is enough.
+        .filter(|(_, p)| p.split_whitespace().count() < 8 || seen.insert(p.clone()))
+        .filter(|(i, p)| *i + 3 < n || !is_sign_off(p))
+        .map(|(_, p)| p)
+        // Escaped editor markup that leaked into the text.
+        .filter(|p| !(p.starts_with("&lt;") || p.contains("data-mce-")))
         .filter(|p| !is_caption(p))
         .filter(|p| {
             let lower = p.to_lowercase();
@@ -244,9 +253,62 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
         .collect()
 }
 
+/// The last lines of many articles: the author's bio, a reporting credit, a promotion.
+fn is_sign_off(p: &str) -> bool {
+    let lower = p.to_lowercase();
+    let words = p.split_whitespace().count();
+    words <= 60
+        && (lower.starts_with("if you enjoyed this")
+            || lower.starts_with("join our")
+            || lower.starts_with("want the best")
+            || lower.starts_with("email ")
+            || lower.starts_with("follow us")
+            || lower.starts_with("get ") && lower.contains("delivered")
+            || lower.contains("check out our")
+            || (words <= 45 && is_bio(&lower)))
+}
+
+/// "Jane Roe is a senior writer at …", "Zac covers Apple news for …".
+fn is_bio(lower: &str) -> bool {
+    let roles = [" is a ", " is the ", " covers ", " is an "];
+    let jobs = [
+        "writer",
+        "editor",
+        "reporter",
+        "correspondent",
+        "journalist",
+        "columnist",
+        "contributor",
+        "covers",
+    ];
+    // The role comes right after the name: within the first six words.
+    let opening = lower
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ");
+    roles
+        .iter()
+        .any(|r| opening.contains(r.trim()) && lower.contains(r))
+        && jobs.iter().any(|j| lower.contains(j))
+}
+
 /// Photo captions with their credit: "… (Image: GETTY)", "…Credit: The Siberian Times".
 fn is_caption(p: &str) -> bool {
     let lower = p.to_lowercase();
+    let gallery_counter = {
+        let digits: String = lower.chars().take_while(char::is_ascii_digit).collect();
+        !digits.is_empty() && lower[digits.len()..].starts_with("of")
+    };
+    if p.split_whitespace().count() <= 60
+        && (gallery_counter
+            || lower.starts_with("file photo")
+            || lower.starts_with("image caption")
+            || lower.starts_with("© ")
+            || (lower.starts_with("in this ") && lower.contains("photo")))
+    {
+        return true;
+    }
     p.split_whitespace().count() <= 45
         && (lower.contains("(image:")
             || lower.contains("credit:")
@@ -300,6 +362,30 @@ mod tests {
             "<div><h1>Title</h1><p>One &amp; <b>two</b></p><script>x()</script><p>Three<br>Four</p></div>",
         );
         assert_eq!(p, ["Title", "One & two", "Three", "Four"]);
+    }
+
+    #[test]
+    fn gallery_captions_duplicates_and_sign_offs_go() {
+        let caption =
+            "A shopper looks at extension cords at a hardware store on Tuesday in Grass Valley";
+        let text = vec![
+            "1of4A shopper looks at extension cords, Tuesday.".to_string(),
+            caption.to_string(),
+            "The store sold out of generators within hours of the announcement.".to_string(),
+            caption.to_string(),
+            "Officials said power would return by the weekend in most of the county.".to_string(),
+            "Jane Roe is a senior writer at the Courier, covering energy and the environment."
+                .to_string(),
+        ];
+        let kept = drop_boilerplate(text, None);
+        assert_eq!(
+            kept,
+            [
+                caption,
+                "The store sold out of generators within hours of the announcement.",
+                "Officials said power would return by the weekend in most of the county.",
+            ]
+        );
     }
 
     #[test]
