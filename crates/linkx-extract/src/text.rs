@@ -220,6 +220,18 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             if words <= 12 && is_timestamp_line(&lower) {
                 return false;
             }
+            // "By HNN Staff | November 18, 2019 at 2:26 PM": a byline with its time stamp.
+            if words <= 20
+                && lower.starts_with("by ")
+                && lower.contains('|')
+                && lower.chars().any(|c| c.is_ascii_digit())
+            {
+                return false;
+            }
+            // CMS shortcodes left in the text: "[button link=… type=…]".
+            if lower.starts_with('[') && lower.contains('=') && lower.contains(']') {
+                return false;
+            }
             if words <= 6 && is_gallery_line(&lower) {
                 return false;
             }
@@ -259,6 +271,10 @@ fn is_sign_off(p: &str) -> bool {
     let words = p.split_whitespace().count();
     words <= 60
         && (lower.starts_with("if you enjoyed this")
+            || lower.starts_with("reporting by")
+            || lower.starts_with("(reporting by")
+            || lower.starts_with("associated press writers")
+            || lower.starts_with("citation:")
             || lower.starts_with("join our")
             || lower.starts_with("want the best")
             || lower.starts_with("email ")
@@ -346,7 +362,7 @@ fn is_gallery_line(lower: &str) -> bool {
 }
 
 fn is_newsletter_prompt(lower: &str) -> bool {
-    (lower.contains("newsletter") && (lower.contains("sign up") || lower.contains("subscribe")))
+    (lower.contains("newsletter") && (lower.contains("sign up") || lower.contains("subscrib")))
         || lower.starts_with("get the latest")
         || lower.starts_with("have a tip?")
         || lower.starts_with("sign up for")
