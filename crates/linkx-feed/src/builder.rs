@@ -1306,16 +1306,15 @@ impl FeedBuilder {
         if element == "title" && self.title_depth > -1 && self.title_depth <= self.depth {
             return Some(output);
         }
-        let value = Value::String(output.clone());
+        // Values are copied into the model only where they are stored.
         if self.inentry && !self.insource {
-            let detail = (self.incontent > 0).then(|| self.content.to_dict(&output));
+            let in_content = self.incontent > 0;
             let depth = self.depth;
             let Some(entry) = self.entries.last_mut() else {
                 return Some(output);
             };
             if element == "content" {
-                let detail = self.content.to_dict(&output);
-                list_push(entry, "content", detail);
+                list_push(entry, "content", self.content.to_dict(&output));
             } else if element == "link" {
                 let last_rel = match entry.get("links") {
                     Some(Value::Array(links)) => links
@@ -1353,10 +1352,10 @@ impl FeedBuilder {
                         Some(slot) => slot.1 = depth,
                         None => self.entry_depths.push((key.clone(), depth)),
                     }
-                    entry.insert(key.clone(), value);
+                    entry.insert(key.clone(), Value::String(output.clone()));
                 }
-                if let Some(detail) = detail {
-                    entry.insert(format!("{key}_detail"), detail);
+                if in_content {
+                    entry.insert(format!("{key}_detail"), self.content.to_dict(&output));
                 }
             }
         } else if self.infeed || self.insource {
@@ -1376,7 +1375,7 @@ impl FeedBuilder {
                     last.insert("href".into(), Value::String(fixed));
                 }
             } else {
-                ctx.insert(key.clone(), value);
+                ctx.insert(key.clone(), Value::String(output.clone()));
                 if let Some(detail) = detail {
                     ctx.insert(format!("{key}_detail"), detail);
                 }
