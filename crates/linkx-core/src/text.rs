@@ -6,25 +6,38 @@
 fn is_block(tag: &str) -> bool {
     matches!(
         tag,
-        "p" | "div"
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
             | "br"
-            | "li"
-            | "ul"
-            | "ol"
+            | "dd"
+            | "div"
+            | "dl"
+            | "dt"
+            | "figcaption"
+            | "figure"
+            | "footer"
             | "h1"
             | "h2"
             | "h3"
             | "h4"
             | "h5"
             | "h6"
-            | "blockquote"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
             | "pre"
             | "section"
-            | "article"
-            | "tr"
             | "table"
-            | "figure"
-            | "hr"
+            | "td"
+            | "th"
+            | "tr"
+            | "ul"
     )
 }
 
@@ -32,22 +45,50 @@ fn is_block(tag: &str) -> bool {
 fn is_hidden(tag: &str) -> bool {
     matches!(
         tag,
-        "script" | "style" | "noscript" | "template" | "iframe" | "object" | "svg"
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "iframe"
+            | "object"
+            | "svg"
+            | "button"
+            | "select"
     )
+}
+
+/// One paragraph of an HTML fragment as plain text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HtmlParagraph {
+    /// Entities decoded, whitespace collapsed.
+    pub text: String,
+    /// The share of the text's characters inside links (0 to 1): high for navigation.
+    pub link_share: f64,
 }
 
 /// Converts HTML to text: tags dropped, entities decoded, paragraphs separated by blank lines,
 /// runs of whitespace collapsed.
 pub fn html_to_text(html: &str) -> String {
-    let mut paragraphs: Vec<String> = Vec::new();
-    let mut current = String::new();
+    html_paragraphs(html)
+        .into_iter()
+        .map(|p| p.text)
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// The paragraphs of an HTML fragment (split at block elements; hidden elements skipped),
+/// each with how much of it is link text.
+pub fn html_paragraphs(html: &str) -> Vec<HtmlParagraph> {
+    let mut paragraphs = Vec::new();
+    let mut current = Paragraph::default();
+    let mut in_link = 0usize;
     let mut rest = html;
     let mut hidden_until: Option<String> = None;
     while !rest.is_empty() {
         match rest.find('<') {
             Some(lt) => {
                 if hidden_until.is_none() {
-                    push_text(&mut current, &rest[..lt]);
+                    current.push_text(&rest[..lt], in_link > 0);
                 }
                 let after = &rest[lt + 1..];
                 if after.starts_with("!--") {
@@ -74,48 +115,71 @@ pub fn html_to_text(html: &str) -> String {
                     hidden_until = Some(name);
                     continue;
                 }
+                if name == "a" {
+                    in_link = if closing {
+                        in_link.saturating_sub(1)
+                    } else {
+                        in_link + 1
+                    };
+                }
                 if is_block(&name) {
-                    flush(&mut paragraphs, &mut current);
+                    current.flush_into(&mut paragraphs);
                 }
             }
             None => {
                 if hidden_until.is_none() {
-                    push_text(&mut current, rest);
+                    current.push_text(rest, in_link > 0);
                 }
                 rest = "";
             }
         }
     }
-    flush(&mut paragraphs, &mut current);
-    paragraphs.join("\n\n")
+    current.flush_into(&mut paragraphs);
+    paragraphs
 }
 
-fn push_text(current: &mut String, raw: &str) {
-    let decoded = decode_entities(raw);
-    let space_before = decoded.starts_with(char::is_whitespace);
-    let space_after = decoded.ends_with(char::is_whitespace);
-    let separate = |current: &mut String| {
-        if !current.is_empty() && !current.ends_with(' ') {
-            current.push(' ');
-        }
-    };
-    for (i, word) in decoded.split_whitespace().enumerate() {
-        if i > 0 || space_before {
-            separate(current);
-        }
-        current.push_str(word);
-    }
-    if space_after {
-        separate(current);
-    }
+/// The paragraph being collected.
+#[derive(Default)]
+struct Paragraph {
+    text: String,
+    linked_chars: usize,
 }
 
-fn flush(paragraphs: &mut Vec<String>, current: &mut String) {
-    let p = current.trim();
-    if !p.is_empty() {
-        paragraphs.push(p.to_string());
+impl Paragraph {
+    fn push_text(&mut self, raw: &str, linked: bool) {
+        let decoded = decode_entities(raw);
+        let space_before = decoded.starts_with(char::is_whitespace);
+        let space_after = decoded.ends_with(char::is_whitespace);
+        let separate = |current: &mut String| {
+            if !current.is_empty() && !current.ends_with(' ') {
+                current.push(' ');
+            }
+        };
+        for (i, word) in decoded.split_whitespace().enumerate() {
+            if i > 0 || space_before {
+                separate(&mut self.text);
+            }
+            self.text.push_str(word);
+            if linked {
+                self.linked_chars += word.len();
+            }
+        }
+        if space_after {
+            separate(&mut self.text);
+        }
     }
-    current.clear();
+
+    fn flush_into(&mut self, paragraphs: &mut Vec<HtmlParagraph>) {
+        let text = self.text.trim();
+        if !text.is_empty() {
+            paragraphs.push(HtmlParagraph {
+                text: text.to_string(),
+                link_share: self.linked_chars as f64 / text.len() as f64,
+            });
+        }
+        self.text.clear();
+        self.linked_chars = 0;
+    }
 }
 
 /// Decodes the character references that matter in news text: numeric ones and the common

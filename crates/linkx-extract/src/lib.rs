@@ -106,7 +106,7 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
         Some(article) => (article.content.to_string(), Some(article.title.to_string())),
         None => (String::new(), None),
     };
-    let mut body = text::paragraphs(&content_html);
+    let (mut body, link_density) = text::paragraphs(&content_html);
     // JSON-LD's articleBody is the fallback when the DOM gave (almost) nothing: measured on
     // AEB, preferring it whenever it is longer loses F1 (it often differs from the visible text).
     if let Some(article_body) = meta.article_body.as_deref() {
@@ -136,7 +136,7 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
     let text = body.join("\n\n");
     let base = url.and_then(|u| url::Url::parse(u).ok());
     let clean_html = linkx_feed::sanitize_html(&content_html, base.as_ref());
-    let kind = kind::classify(&text, &meta, text::link_density(&content_html));
+    let kind = kind::classify(&text, &meta, link_density);
     let title = meta
         .title
         .clone()

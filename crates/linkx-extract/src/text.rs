@@ -3,149 +3,27 @@
 
 use linkx_core::text::decode_entities;
 
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "td",
-    "th",
-    "tr",
-    "ul",
-];
-
-const SKIPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "button", "select",
-];
-
-/// The paragraphs of an HTML fragment, whitespace collapsed inside each. Paragraphs that are
-/// mostly link text (lists of other stories, tag clouds) are left out.
-pub fn paragraphs(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut linked = 0usize;
-    let mut in_link = 0usize;
-    let mut skipping: Option<String> = None;
-    let mut rest = html;
-    while !rest.is_empty() {
-        let Some(lt) = rest.find('<') else {
-            if skipping.is_none() {
-                current.push_str(rest);
-            }
-            break;
-        };
-        if skipping.is_none() {
-            current.push_str(&rest[..lt]);
-            if in_link > 0 {
-                linked += rest[..lt].split_whitespace().map(str::len).sum::<usize>();
-            }
-        }
-        rest = &rest[lt..];
-        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
-        let tag = &rest[1..end.saturating_sub(1).max(1)];
-        rest = &rest[end..];
-        if tag.starts_with('!') || tag.starts_with('?') {
-            continue;
-        }
-        let closing = tag.starts_with('/');
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if let Some(skipped) = &skipping {
-            if closing && *skipped == name {
-                skipping = None;
-            }
-            continue;
-        }
-        if !closing && SKIPPED.contains(&name.as_str()) && !tag.ends_with('/') {
-            skipping = Some(name);
-            continue;
-        }
-        if name == "a" {
-            in_link = if closing {
-                in_link.saturating_sub(1)
-            } else {
-                in_link + 1
-            };
-        }
-        if BLOCKS.contains(&name.as_str()) {
-            flush(&mut current, &mut linked, &mut out);
-        }
-    }
-    flush(&mut current, &mut linked, &mut out);
-    out
-}
-
 /// Link text above this share of a paragraph marks it as navigation (measured on AEB:
 /// 0.5–0.7 score the same).
 const LINK_PARAGRAPH_DENSITY: f64 = 0.6;
 
-fn flush(current: &mut String, linked: &mut usize, out: &mut Vec<String>) {
-    let text = decode_entities(current);
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let letters = collapsed.len().max(1);
-    let navigation = (*linked as f64 / letters as f64) > LINK_PARAGRAPH_DENSITY;
-    if !collapsed.is_empty() && !navigation {
-        out.push(collapsed);
-    }
-    current.clear();
-    *linked = 0;
-}
-
-/// The share of an HTML fragment's text that sits inside links (0 when there is no text).
-pub fn link_density(html: &str) -> f64 {
-    let mut total = 0usize;
-    let mut linked = 0usize;
-    let mut in_link = 0usize;
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        let text = rest[..lt].split_whitespace().map(str::len).sum::<usize>();
-        total += text;
-        if in_link > 0 {
-            linked += text;
-        }
-        let end = rest[lt..].find('>').map_or(rest.len(), |e| lt + e + 1);
-        let tag = &rest[lt..end];
-        if tag.starts_with("<a ") || tag == "<a>" {
-            in_link += 1;
-        } else if tag.starts_with("</a") {
-            in_link = in_link.saturating_sub(1);
-        }
-        rest = &rest[end..];
-    }
-    total += rest.split_whitespace().map(str::len).sum::<usize>();
-    if total == 0 {
+/// The text paragraphs of an HTML fragment, and the share of all its text inside links.
+/// Paragraphs that are mostly link text (lists of other stories, tag clouds) are left out.
+pub fn paragraphs(html: &str) -> (Vec<String>, f64) {
+    let all = linkx_core::text::html_paragraphs(html);
+    let total: usize = all.iter().map(|p| p.text.len()).sum();
+    let linked: f64 = all.iter().map(|p| p.link_share * p.text.len() as f64).sum();
+    let density = if total == 0 {
         0.0
     } else {
-        linked as f64 / total as f64
-    }
+        linked / total as f64
+    };
+    let kept = all
+        .into_iter()
+        .filter(|p| p.link_share <= LINK_PARAGRAPH_DENSITY)
+        .map(|p| p.text)
+        .collect();
+    (kept, density)
 }
 
 /// Plain text (JSON-LD `articleBody`) split into paragraphs at line breaks.
@@ -374,7 +252,7 @@ mod tests {
 
     #[test]
     fn blocks_become_paragraphs() {
-        let p = paragraphs(
+        let (p, _) = paragraphs(
             "<div><h1>Title</h1><p>One &amp; <b>two</b></p><script>x()</script><p>Three<br>Four</p></div>",
         );
         assert_eq!(p, ["Title", "One & two", "Three", "Four"]);
@@ -406,11 +284,12 @@ mod tests {
 
     #[test]
     fn paragraphs_of_links_are_navigation() {
-        let p = paragraphs(
+        let (p, density) = paragraphs(
             "<p>Read <a href=\"/a\">this</a> and the rest of a normal sentence.</p>\
              <p><a href=\"/b\">Other story one</a> | <a href=\"/c\">Other story two</a></p>",
         );
         assert_eq!(p, ["Read this and the rest of a normal sentence."]);
+        assert!(density > 0.3 && density < 0.6, "{density}");
     }
 
     #[test]
