@@ -204,5 +204,5 @@ fn collapse(s: &str) -> String {
 
 /// Any date a page states, as RFC 3339 UTC; `None` when it cannot be read.
 fn normalize_date(s: &str) -> Option<String> {
-    linkx_feed::parse_date(s).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    linkx_feed::parse_date(s).map(|d| linkx_feed::rfc3339_utc(&d))
 }

@@ -153,19 +153,25 @@ struct ContentParams {
 
 impl ContentParams {
     fn to_dict(&self, value: &str) -> Value {
-        let mut d = Dict::new();
-        d.insert("type".into(), Value::String(self.kind.clone()));
-        d.insert(
-            "language".into(),
-            self.language.clone().map_or(Value::Null, Value::String),
-        );
-        d.insert("base".into(), Value::String(self.base.clone()));
+        let mut d = detail_dict(&self.kind, self.language.as_deref(), &self.base, value);
         if let Some(src) = &self.src {
             d.insert("src".into(), Value::String(src.clone()));
         }
-        d.insert("value".into(), Value::String(value.to_string()));
         Value::Object(d)
     }
+}
+
+/// A `*_detail` object: the text construct's type, language and base with its value.
+pub fn detail_dict(kind: &str, language: Option<&str>, base: &str, value: &str) -> Dict {
+    let mut d = Dict::new();
+    d.insert("type".into(), Value::String(kind.to_string()));
+    d.insert(
+        "language".into(),
+        language.map_or(Value::Null, |l| Value::String(l.to_string())),
+    );
+    d.insert("base".into(), Value::String(base.to_string()));
+    d.insert("value".into(), Value::String(value.to_string()));
+    d
 }
 
 struct Open {
@@ -196,7 +202,6 @@ pub struct FeedBuilder {
     pub entries: Vec<Dict>,
     pub version: String,
     pub namespaces_in_use: Dict,
-    pub encoding: String,
     options: BuildOptions,
     source: Dict,
     infeed: bool,
@@ -225,7 +230,7 @@ pub struct FeedBuilder {
 }
 
 impl FeedBuilder {
-    pub fn new(baseuri: &str, lang: Option<&str>, encoding: &str, options: BuildOptions) -> Self {
+    pub fn new(baseuri: &str, lang: Option<&str>, options: BuildOptions) -> Self {
         let mut feed = Dict::new();
         let lang: Option<Rc<str>> = lang.map(str::trim).filter(|l| !l.is_empty()).map(Rc::from);
         if let Some(l) = &lang {
@@ -236,7 +241,6 @@ impl FeedBuilder {
             entries: Vec::new(),
             version: String::new(),
             namespaces_in_use: Dict::new(),
-            encoding: encoding.to_string(),
             options,
             source: Dict::new(),
             infeed: false,
@@ -1291,7 +1295,8 @@ impl FeedBuilder {
         }
         // U+0080–U+00FF are the only code points whose UTF-8 starts with 0xC2 or 0xC3.
         let latin1_range = output.bytes().any(|b| b == 0xC2 || b == 0xC3);
-        if latin1_range && self.encoding == "utf-8" {
+        // The document is UTF-8 by now, so UTF-8 read as Latin-1 upstream can be repaired.
+        if latin1_range {
             output = fix_double_utf8(output);
         }
         if latin1_range && output.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {

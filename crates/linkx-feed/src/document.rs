@@ -9,7 +9,7 @@
 use crate::builder::{BuildOptions, Dict, FeedBuilder, add_derived_keys, canonical_prefix};
 use crate::encoding::{HttpContext, decode};
 use crate::parse::{FeedError, Sniffed, sniff};
-use crate::urls::{join_url, safe_join};
+use crate::urls::safe_join;
 use crate::xml::{Token, Tokenizer};
 use serde_json::Value;
 
@@ -98,10 +98,7 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
     }
 
     let content_type = options.header("content-type");
-    let http = HttpContext {
-        // Without a Content-Type there is nothing for the RFC 3023 rules to weigh.
-        content_type: content_type.map(Some),
-    };
+    let http = HttpContext { content_type };
     let decoded = decode(bytes, &http);
     let location = options.header("content-location").unwrap_or("");
     let href = options.base_url.unwrap_or("");
@@ -114,7 +111,7 @@ pub fn parse_document(bytes: &[u8], options: &ParseOptions<'_>) -> Result<FeedDo
         sanitize: options.sanitize,
         resolve_relative_uris: true,
     };
-    let mut builder = FeedBuilder::new(&base, lang, "utf-8", build);
+    let mut builder = FeedBuilder::new(&base, lang, build);
     let mut tokenizer = Tokenizer::new(&decoded.text);
     let mut namespace_problem = None;
     drive(&mut tokenizer, &mut builder, &mut namespace_problem);
@@ -281,9 +278,4 @@ fn resolve_name<'s>(
         format!("{prefix}:{local}")
     };
     (tag, uri)
-}
-
-/// Resolves `href` against the document base the way the builder does (exposed for JSON Feed).
-pub(crate) fn resolve(base: &str, href: &str) -> String {
-    join_url(base, href)
 }

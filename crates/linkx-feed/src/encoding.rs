@@ -21,9 +21,9 @@ pub struct Decoded<'a> {
 /// The HTTP facts that affect decoding.
 #[derive(Debug, Default, Clone)]
 pub struct HttpContext<'a> {
-    /// `None` when the document did not come over HTTP (a file); `Some` when it did, with its
-    /// `Content-Type` header if it had one.
-    pub content_type: Option<Option<&'a str>>,
+    /// The response's `Content-Type`; `None` for a file, or a response without one (then the
+    /// document's own declaration decides, as for a file).
+    pub content_type: Option<&'a str>,
 }
 
 const UTF16_FAMILY: &[&str] = &[
@@ -52,10 +52,10 @@ pub fn decode<'a>(bytes: &'a [u8], http: &HttpContext<'_>) -> Decoded<'a> {
     });
     let xml = xml.unwrap_or_default();
 
-    let (media_type, charset) = match http.content_type {
-        Some(Some(header)) => parse_content_type(header),
-        _ => (String::new(), String::new()),
-    };
+    let (media_type, charset) = http
+        .content_type
+        .map(parse_content_type)
+        .unwrap_or_default();
     let is_app_xml = matches!(
         media_type.as_str(),
         "application/xml" | "application/xml-dtd" | "application/xml-external-parsed-entity"
@@ -75,8 +75,6 @@ pub fn decode<'a>(bytes: &'a [u8], http: &HttpContext<'_>) -> Decoded<'a> {
         or(&charset, &or(&xml, "utf-8"))
     } else if is_text_xml || media_type.starts_with("text/") {
         or(&charset, "us-ascii")
-    } else if matches!(http.content_type, Some(None)) {
-        or(&xml, "iso-8859-1")
     } else {
         or(&xml, "utf-8")
     };
@@ -88,13 +86,10 @@ pub fn decode<'a>(bytes: &'a [u8], http: &HttpContext<'_>) -> Decoded<'a> {
     } else {
         xml
     };
-    let mut problem = match http.content_type {
-        Some(Some(header)) if !(is_app_xml || is_text_xml) => {
-            Some(format!("{header} is not an XML media type"))
-        }
-        Some(None) => Some("no Content-type specified".to_string()),
-        _ => None,
-    };
+    let mut problem = http
+        .content_type
+        .filter(|_| !(is_app_xml || is_text_xml))
+        .map(|header| format!("{header} is not an XML media type"));
 
     // Statistical detection runs only when every declared or defaulted encoding failed.
     let detected = std::cell::OnceCell::new();

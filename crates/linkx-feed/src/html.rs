@@ -598,7 +598,7 @@ impl Writer<'_> {
         for (key, value) in attrs.drain(..) {
             let value = if URL_ATTRIBUTES.contains(&key.as_str()) {
                 let resolved = join_url(self.options.base, value.trim());
-                if !is_safe_url(&resolved, &key) {
+                if !is_safe_url(&resolved) {
                     if self.options.sanitize && key != "href" {
                         continue;
                     }
@@ -689,7 +689,7 @@ fn starts_with_reference(s: &str) -> bool {
     len > 0 && digits[len..].starts_with(';')
 }
 
-fn is_safe_url(url: &str, key: &str) -> bool {
+fn is_safe_url(url: &str) -> bool {
     let url = url.trim();
     if url.is_empty() {
         return true;
@@ -701,7 +701,6 @@ fn is_safe_url(url: &str, key: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
         {
-            let _ = key;
             is_acceptable_scheme(&scheme.to_ascii_lowercase())
         }
         // Control characters or whitespace inside a scheme (`java\tscript:`): never safe.

@@ -2,9 +2,10 @@
 
 use crate::builder::Dict;
 use crate::dates::parse_date;
-use crate::document::{FeedDocument, ParseOptions, resolve};
+use crate::document::{FeedDocument, ParseOptions};
 use crate::html::{HtmlOptions, clean_html};
 use crate::parse::FeedError;
+use crate::urls::join_url as resolve;
 use serde_json::Value;
 
 pub fn parse_json_feed(
@@ -167,12 +168,7 @@ pub fn parse_json_feed(
 }
 
 fn detail(kind: &str, value: &str) -> Dict {
-    let mut d = Dict::new();
-    d.insert("type".into(), Value::String(kind.into()));
-    d.insert("language".into(), Value::Null);
-    d.insert("base".into(), Value::String(String::new()));
-    d.insert("value".into(), Value::String(value.into()));
-    d
+    crate::builder::detail_dict(kind, None, "", value)
 }
 
 /// JSON Feed 1.1 `authors` (or 1.0 `author`) to `author`, `author_detail` and `authors`.

@@ -19,7 +19,7 @@ mod urls;
 mod xml;
 
 pub use builder::Dict;
-pub use dates::parse_date;
+pub use dates::{parse_date, rfc3339_utc};
 pub use discover::{DiscoveredFeed, discover_feeds};
 pub use document::{FeedDocument, MAX_DOCUMENT_BYTES, ParseOptions, parse_document};
 pub use opml::{OpmlOutline, parse_opml, write_opml};

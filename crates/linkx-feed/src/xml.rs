@@ -62,7 +62,7 @@ pub struct Tokenizer<'a> {
     problem: Option<XmlProblem>,
     seen_root: bool,
     root_closed: bool,
-    /// `Some` when the DOCTYPE names the Netscape RSS 0.91 DTD.
+    /// The DOCTYPE names the Netscape RSS 0.91 DTD.
     pub netscape_doctype: bool,
 }
 
@@ -276,8 +276,7 @@ impl<'a> Tokenizer<'a> {
             let rest = self.rest();
             let trimmed = rest.trim_start();
             self.pos += rest.len() - trimmed.len();
-            if let Some(after) = trimmed.strip_prefix("/>") {
-                let _ = after;
+            if trimmed.starts_with("/>") {
                 self.pos += 2;
                 return (attrs, true);
             }

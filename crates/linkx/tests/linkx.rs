@@ -16,12 +16,16 @@ use tower::ServiceExt;
 use url::Url;
 
 async fn add(app: &TestApp, path: &str) -> Source {
+    add_with_full_text(app, path, FullText::Auto).await
+}
+
+async fn add_with_full_text(app: &TestApp, path: &str, full_text: FullText) -> Source {
     let new = NewSource {
         name: path.trim_start_matches('/').to_string(),
         feed_url: app.url(path),
         site_url: None,
         display: Display::Excerpt,
-        full_text: FullText::Auto,
+        full_text,
         polled: true,
         interval_secs: None,
     };
@@ -876,16 +880,7 @@ fn article_requests(app: &TestApp) -> usize {
 #[tokio::test]
 async fn full_text_never_fetches_no_page() {
     let app = spawn_app().await;
-    let new = NewSource {
-        name: "never".into(),
-        feed_url: app.url("/teasers.xml"),
-        site_url: None,
-        display: Display::Excerpt,
-        full_text: FullText::Never,
-        polled: true,
-        interval_secs: None,
-    };
-    let source = app.store.add_source(&new, NOW).await.unwrap();
+    let source = add_with_full_text(&app, "/teasers.xml", FullText::Never).await;
     poll_source(&*app.poll_context().await, &source).await;
     assert_eq!(article_requests(&app), 0);
     let (_, extraction) = app
