@@ -824,34 +824,19 @@ async fn teasers_get_the_full_text_of_their_pages_and_failures_are_recorded_not_
         "every item is published, whatever its page did"
     );
 
-    let (text, extraction) = app
-        .store
-        .article_text(source.id, "dam")
-        .await
-        .unwrap()
-        .unwrap();
+    let (text, extraction) = stored_text(&app, source.id, "dam").await;
     assert_eq!(extraction.as_deref(), Some("ok"));
     assert!(text.contains("sluice gates were replaced"), "{text}");
     assert!(!text.contains("Most read"), "{text}");
 
-    let (text, extraction) = app
-        .store
-        .article_text(source.id, "walled")
-        .await
-        .unwrap()
-        .unwrap();
+    let (text, extraction) = stored_text(&app, source.id, "walled").await;
     assert_eq!(extraction.as_deref(), Some("paywall"));
     assert_eq!(
         text, "A short teaser…",
         "a paywall's teaser does not replace the feed text"
     );
 
-    let (text, extraction) = app
-        .store
-        .article_text(source.id, "gone")
-        .await
-        .unwrap()
-        .unwrap();
+    let (text, extraction) = stored_text(&app, source.id, "gone").await;
     assert!(
         extraction
             .as_deref()
@@ -872,6 +857,15 @@ async fn teasers_get_the_full_text_of_their_pages_and_failures_are_recorded_not_
     );
 }
 
+/// The stored body text and extraction outcome of one article.
+async fn stored_text(app: &TestApp, source_id: i64, guid: &str) -> (String, Option<String>) {
+    app.store
+        .article_text(source_id, guid)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 fn article_requests(app: &TestApp) -> usize {
     let paths = app.hits.paths.lock().unwrap();
     paths.iter().filter(|p| p.starts_with("/articles/")).count()
@@ -883,11 +877,6 @@ async fn full_text_never_fetches_no_page() {
     let source = add_with_full_text(&app, "/teasers.xml", FullText::Never).await;
     poll_source(&*app.poll_context().await, &source).await;
     assert_eq!(article_requests(&app), 0);
-    let (_, extraction) = app
-        .store
-        .article_text(source.id, "dam")
-        .await
-        .unwrap()
-        .unwrap();
+    let (_, extraction) = stored_text(&app, source.id, "dam").await;
     assert_eq!(extraction, None);
 }
