@@ -117,26 +117,66 @@ pub struct SourceConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CommentsConfig {
-    /// `all` (hold every comment), `first_time` (default) or `none`.
-    pub moderation: String,
+    /// `all` (hold every comment), `first_time` (default: hold a commenter's first comment
+    /// until one is approved) or `none` (publish at once; the spam rules still apply).
+    pub moderation: Moderation,
     /// Comments with at least this many links are held.
     pub max_links: u32,
     /// Close comments this many days after publication; 0 = never.
     pub close_after_days: u32,
-    /// Minimum seconds between two comments from one address.
+    /// Minimum seconds between two comments from one IP address or email; 0 switches flood
+    /// control off.
     pub flood_seconds: u32,
-    /// Deepest reply nesting.
+    /// Deepest reply nesting (1 = no replies).
     pub max_depth: u32,
+    /// Comment posts one IP address may make per hour, accepted or not; 0 = unlimited.
+    pub rate_limit_per_hour: u32,
+    /// A form sent sooner than this after it was shown is taken for a bot (at most 3).
+    pub min_submit_seconds: u32,
+    /// Comments containing any of these words (case-insensitive) are held for moderation.
+    pub moderation_words: Vec<String>,
+    /// Comments containing any of these words go straight to spam.
+    pub disallowed_words: Vec<String>,
+    /// `identicon` (default: generated from a keyed hash, no third party) or `gravatar`.
+    pub avatars: Avatars,
+    /// Readers may edit or delete their own comment for this many seconds after posting.
+    pub edit_window_seconds: u32,
+}
+
+/// How new comments are moderated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Moderation {
+    /// Every comment waits for a moderator.
+    All,
+    /// A commenter's comments wait until one of theirs has been approved.
+    FirstTime,
+    /// Comments are published at once (the spam rules still hold some).
+    None,
+}
+
+/// Where commenters' pictures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Avatars {
+    Identicon,
+    Gravatar,
 }
 
 impl Default for CommentsConfig {
     fn default() -> Self {
         CommentsConfig {
-            moderation: "first_time".into(),
+            moderation: Moderation::FirstTime,
             max_links: 2,
             close_after_days: 0,
             flood_seconds: 15,
             max_depth: 5,
+            rate_limit_per_hour: 30,
+            min_submit_seconds: 3,
+            moderation_words: Vec::new(),
+            disallowed_words: Vec::new(),
+            avatars: Avatars::Identicon,
+            edit_window_seconds: 15 * 60,
         }
     }
 }
@@ -292,6 +332,18 @@ impl Config {
                 "more than 16 requests at once to one host is impolite".into(),
             );
         }
+        if self.comments.min_submit_seconds > 3 {
+            return invalid(
+                "comments.min_submit_seconds",
+                "at most 3: fast, honest readers must not be taken for bots".into(),
+            );
+        }
+        if self.comments.max_depth == 0 {
+            return invalid(
+                "comments.max_depth",
+                "must be at least 1 (1 = no replies)".into(),
+            );
+        }
         if self.poll.timeout.0 == 0 {
             return invalid("poll.timeout", "must be at least 1 second".into());
         }
@@ -314,18 +366,6 @@ impl Config {
             return invalid(
                 "storage.url",
                 format!("{storage:?}: use sqlite://PATH or postgres://…"),
-            );
-        }
-        if !matches!(
-            self.comments.moderation.as_str(),
-            "all" | "first_time" | "none"
-        ) {
-            return invalid(
-                "comments.moderation",
-                format!(
-                    "{:?}: use `all`, `first_time` or `none`",
-                    self.comments.moderation
-                ),
             );
         }
         for (i, source) in self.sources.iter().enumerate() {

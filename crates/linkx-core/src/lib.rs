@@ -3,10 +3,13 @@
 //! Everything here is a pure function of its input: this crate must never do I/O or be async,
 //! so every other crate can depend on it.
 
+pub mod clock;
+pub mod comment;
 pub mod config;
 pub mod domain;
 pub mod text;
 pub mod urlnorm;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
 pub use domain::{Display, FullText, SourceUrl, slugify};

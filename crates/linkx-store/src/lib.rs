@@ -5,11 +5,13 @@
 //! transaction: a process killed mid-poll leaves either the whole feed's changes or none.
 
 mod articles;
+mod comments;
 mod migrate;
 mod sources;
 mod stories;
 
 pub use articles::{ArticleView, IngestCounts, Ingested, NewArticle, SitemapEntry};
+pub use comments::{CommentView, NewComment};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};
 pub use stories::{ClusterInput, StoryAssignment, StoryView};
 

@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "extraction",
         include_str!("../migrations/sqlite/0003_extraction.sql"),
     ),
+    (
+        4,
+        "comments",
+        include_str!("../migrations/sqlite/0004_comments.sql"),
+    ),
 ];
 
 impl Store {

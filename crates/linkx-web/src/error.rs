@@ -7,6 +7,9 @@ use axum::response::{Html, IntoResponse, Response};
 pub enum WebError {
     #[error("not found")]
     NotFound,
+    /// The reader may not do this; the message says why, in their words.
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     #[error("theme: {0}")]
     Theme(String),
     #[error(transparent)]
@@ -23,6 +26,7 @@ impl IntoResponse for WebError {
                 "Not found",
                 "There is no page at this address.",
             ),
+            WebError::Forbidden(message) => (StatusCode::FORBIDDEN, "Not allowed", *message),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (
@@ -32,12 +36,16 @@ impl IntoResponse for WebError {
                 )
             }
         };
-        // A plain page: rendering through templates could fail the same way again.
-        let body = format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
+        plain_page(status, heading, message)
+    }
+}
+
+/// A page without templates: rendering through them could fail the same way again.
+pub fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
              <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main id=\"main\"><section class=\"empty\">\
              <h1>{heading}</h1><p>{message}</p><p><a href=\"/\">Back to the latest stories</a></p></section></main></body></html>"
-        );
-        (status, Html(body)).into_response()
-    }
+    );
+    (status, Html(body)).into_response()
 }

@@ -241,3 +241,79 @@ pub async fn robots(State(state): State<AppState>) -> Response {
     );
     with_type("text/plain; charset=utf-8", body)
 }
+
+/// An Atom feed of approved comments, newest first (never with commenters' email addresses).
+fn comments_feed(
+    state: &AppState,
+    title: &str,
+    self_url: &str,
+    alternate: &str,
+    comments: &[linkx_store::CommentView],
+) -> Response {
+    let updated = comments
+        .iter()
+        .map(|c| c.edited_at.unwrap_or(c.created_at))
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
+    let _ = write!(
+        out,
+        "<title>{}</title>\n<id>{self_url}</id>\n<link rel=\"alternate\" href=\"{alternate}\"/>\n<link rel=\"self\" href=\"{self_url}\"/>\n<updated>{}</updated>\n",
+        xml_escape(title),
+        iso(updated),
+        self_url = xml_escape(self_url),
+        alternate = xml_escape(alternate),
+    );
+    for c in comments {
+        let url = xml_escape(&crate::comments::comment_url(state, c));
+        let _ = write!(
+            out,
+            "<entry>\n<title>{} on “{}”</title>\n<id>{url}</id>\n<link rel=\"alternate\" href=\"{url}\"/>\n<published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name>{}</author>\n<content type=\"html\">{}</content>\n</entry>\n",
+            xml_escape(&c.author_name),
+            xml_escape(&c.article_title),
+            iso(c.created_at),
+            iso(c.edited_at.unwrap_or(c.created_at)),
+            xml_escape(&c.author_name),
+            c.author_url
+                .as_deref()
+                .map(|u| format!("<uri>{}</uri>", xml_escape(u)))
+                .unwrap_or_default(),
+            xml_escape(&c.body_html),
+        );
+    }
+    out.push_str("</feed>\n");
+    with_type("application/atom+xml; charset=utf-8", out)
+}
+
+/// `GET /comments.atom`: the site's latest comments.
+pub async fn comments_atom(State(state): State<AppState>) -> Result<Response, WebError> {
+    let comments = state.store.latest_comments(None, FEED_ITEMS).await?;
+    let base = &state.site.base_url;
+    Ok(comments_feed(
+        &state,
+        &format!("Comments on {}", state.site.title),
+        &format!("{base}/comments.atom"),
+        &format!("{base}/"),
+        &comments,
+    ))
+}
+
+/// `GET /a/{id}/comments.atom`: one article's comments.
+pub async fn article_comments_atom(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let a = state.store.article(id).await?.ok_or(WebError::NotFound)?;
+    let comments = state.store.latest_comments(Some(id), FEED_ITEMS).await?;
+    let page = page_url(&state, &a);
+    Ok(comments_feed(
+        &state,
+        &format!("Comments on “{}”", a.title),
+        &format!("{}/a/{}/comments.atom", state.site.base_url, a.id),
+        &page,
+        &comments,
+    ))
+}

@@ -4,8 +4,10 @@
 //! outbound request itself and holds no SQL.
 
 mod cache;
+pub mod comments;
 mod error;
 mod feeds;
+pub mod keys;
 mod ops;
 mod pages;
 mod view;
@@ -15,10 +17,12 @@ pub use ops::Metrics;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
+use linkx_core::Clock;
+use linkx_core::config::CommentsConfig;
 use linkx_store::Store;
 use minijinja::Environment;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tower_http::compression::CompressionLayer;
@@ -44,10 +48,34 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     pub metrics: Arc<Metrics>,
     page_cache: Arc<cache::PageCache>,
+    pub comments: Arc<CommentsConfig>,
+    pub clock: Arc<dyn Clock>,
+    keys: Arc<keys::Keys>,
+    limiter: Arc<comments::RateLimiter>,
+    /// Cookies get `Secure` when the site is served over https.
+    secure_cookies: bool,
+}
+
+/// How the site behaves beyond what it says about itself.
+pub struct Options {
+    pub comments: CommentsConfig,
+    pub clock: Arc<dyn Clock>,
+    /// Templates here replace the built-in ones by name.
+    pub theme_dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            comments: CommentsConfig::default(),
+            clock: Arc::new(linkx_core::SystemClock),
+            theme_dir: None,
+        }
+    }
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -57,15 +85,17 @@ const TEMPLATES: [(&str, &str); 9] = [
     ("source.html", include_str!("../templates/source.html")),
     ("sources.html", include_str!("../templates/sources.html")),
     ("error.html", include_str!("../templates/error.html")),
+    ("comments.html", include_str!("../templates/comments.html")),
+    (
+        "comment_edit.html",
+        include_str!("../templates/comment_edit.html"),
+    ),
 ];
 
 impl AppState {
-    /// Builds the state; templates in `theme_dir` (if given) replace the built-in ones by name.
-    pub fn new(
-        store: Store,
-        site: SiteInfo,
-        theme_dir: Option<&Path>,
-    ) -> Result<AppState, WebError> {
+    /// Builds the state, creating the site's signing secret in the store on first use.
+    pub async fn new(store: Store, site: SiteInfo, options: Options) -> Result<AppState, WebError> {
+        let theme_dir = options.theme_dir.as_deref();
         let mut env = Environment::new();
         env.set_formatter(html_formatter);
         for (name, builtin) in TEMPLATES {
@@ -77,8 +107,17 @@ impl AppState {
             env.add_template_owned(name, source)
                 .map_err(|e| WebError::Theme(format!("template {name}: {e}")))?;
         }
+        let secret = store.secret("site", &keys::random_hex(32)).await?;
+        let secure_cookies = site.base_url.starts_with("https://");
         Ok(AppState {
             store,
+            secure_cookies,
+            keys: Arc::new(keys::Keys::from_secret(&secret)),
+            limiter: Arc::new(comments::RateLimiter::new(
+                options.comments.rate_limit_per_hour,
+            )),
+            comments: Arc::new(options.comments),
+            clock: options.clock,
             site: Arc::new(site),
             templates: Arc::new(env),
             ready: Arc::new(AtomicBool::new(false)),
@@ -156,6 +195,19 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::index))
         .route("/a/{id}/{slug}", get(pages::article))
         .route("/a/{id}", get(pages::article_without_slug))
+        .route("/a/{id}/comments", post(comments::post_comment))
+        .route("/a/{id}/comments.atom", get(feeds::article_comments_atom))
+        .route(
+            "/comments/{id}/edit",
+            get(comments::edit_form).post(comments::edit_post),
+        )
+        .route("/comments/{id}/delete", post(comments::delete_post))
+        .route("/comments.atom", get(feeds::comments_atom))
+        .route("/avatar/{file}", get(comments::avatar))
+        .route(
+            "/api/v1/articles/{id}/comments",
+            get(comments::api_comments),
+        )
         .route("/s/{id}", get(pages::story))
         .route("/source/{slug}", get(pages::source))
         .route("/sources", get(pages::sources))

@@ -1,9 +1,10 @@
 //! HTML pages: one thin handler per page.
 
+use crate::comments::{self, FormState};
 use crate::view::{card, human, iso, source_row, source_status};
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
-use axum::http::Uri;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
@@ -31,7 +32,11 @@ fn render(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<Respons
     Ok(Html(render_html(state, name, ctx)?).into_response())
 }
 
-fn render_html(state: &AppState, name: &str, ctx: minijinja::Value) -> Result<String, WebError> {
+pub(crate) fn render_html(
+    state: &AppState,
+    name: &str,
+    ctx: minijinja::Value,
+) -> Result<String, WebError> {
     let template = state.templates.get_template(name)?;
     let base = context! { site => &*state.site, version => env!("CARGO_PKG_VERSION") };
     Ok(template.render(context! { ..base, ..ctx })?)
@@ -74,9 +79,18 @@ pub async fn index(
     Ok(Html(html).into_response())
 }
 
+#[derive(Deserialize)]
+pub struct ArticleQuery {
+    /// The comment being replied to (WordPress's `?replytocom=`), so replies work without
+    /// JavaScript.
+    replytocom: Option<String>,
+}
+
 pub async fn article(
     State(state): State<AppState>,
     Path((id, slug)): Path<(String, String)>,
+    Query(q): Query<ArticleQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let (a, coverage) = state
@@ -87,6 +101,107 @@ pub async fn article(
     if a.slug != slug {
         return Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response());
     }
+    let visitor = Visitor::from_headers(&state, &headers);
+    let form = FormState {
+        parent: q.replytocom.and_then(|p| p.parse().ok()),
+        ..FormState::default()
+    };
+    render_article(&state, &a, &coverage, &visitor, form, StatusCode::OK).await
+}
+
+/// Who is reading, from their cookies: the session the form tokens are bound to (a new one
+/// when they have none) and, once they have commented, their commenter key.
+pub struct Visitor {
+    pub session: String,
+    /// The session cookie as sent; `None` when this visit starts a session.
+    pub session_cookie: Option<String>,
+    pub author_key: Option<String>,
+}
+
+const SESSION_COOKIE: &str = "lx_session";
+const AUTHOR_COOKIE: &str = "lx_author";
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+impl Visitor {
+    pub fn from_headers(state: &AppState, headers: &HeaderMap) -> Visitor {
+        let session_cookie = cookie(headers, SESSION_COOKIE)
+            .filter(|v| v.len() == 32 && v.chars().all(|c| c.is_ascii_hexdigit()))
+            .map(str::to_string);
+        let author_key = cookie(headers, AUTHOR_COOKIE)
+            .and_then(|v| state.keys.verify("author-cookie", v))
+            .map(str::to_string);
+        Visitor {
+            session: session_cookie
+                .clone()
+                .unwrap_or_else(|| crate::keys::random_hex(16)),
+            session_cookie,
+            author_key,
+        }
+    }
+
+    fn cookie_attributes(state: &AppState) -> &'static str {
+        if state.secure_cookies {
+            "Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax; Secure"
+        } else {
+            "Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+        }
+    }
+
+    /// Starts the session in the reader's browser if this visit began it.
+    pub fn set_session_cookie(&self, state: &AppState, headers: &mut HeaderMap) {
+        if self.session_cookie.is_none() {
+            let value = format!(
+                "{SESSION_COOKIE}={}; {}",
+                self.session,
+                Self::cookie_attributes(state)
+            );
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.append(header::SET_COOKIE, value);
+            }
+        }
+    }
+
+    /// Lets the browser show the commenter their own held comments and edit links.
+    pub fn remember_author(&self, state: &AppState, author_key: &str, headers: &mut HeaderMap) {
+        let signed = state.keys.sign("author-cookie", author_key);
+        let value = format!(
+            "{AUTHOR_COOKIE}={signed}; {}",
+            Self::cookie_attributes(state)
+        );
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+
+    /// True when `token` is a live form token of this session.
+    pub fn form_token_ok(&self, state: &AppState, token: &str) -> bool {
+        let now = state.clock.now();
+        self.session_cookie
+            .as_deref()
+            .and_then(|s| state.keys.check_form_token(s, token.trim()))
+            .is_some_and(|at| now - at <= 2 * 24 * 3600)
+    }
+}
+
+/// The article page with its comment thread and reply form in the state `form` describes.
+pub async fn render_article(
+    state: &AppState,
+    a: &linkx_store::ArticleView,
+    coverage: &[linkx_store::ArticleView],
+    visitor: &Visitor,
+    mut form: FormState,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let full = a.display == linkx_core::Display::Full;
     let body_html = if full {
         a.content_html
@@ -119,11 +234,43 @@ pub async fn article(
         .replace('&', "\\u0026");
     let excerpt_paragraphs: Vec<&str> = a.excerpt.split("\n\n").collect();
     let coverage_cards: Vec<_> = coverage.iter().map(card).collect();
-    render(
-        &state,
+
+    let closed = comments::comments_closed(state, a);
+    let comments = state
+        .store
+        .comments_for_article(a.id, visitor.author_key.as_deref())
+        .await?;
+    let replying_to = form
+        .parent
+        .and_then(|p| {
+            comments
+                .iter()
+                .find(|c| c.id == p && c.status == linkx_core::comment::CommentStatus::Approved)
+        })
+        .map(|c| context! { id => c.id, name => c.author_name.clone() });
+    if replying_to.is_none() {
+        form.parent = None;
+    }
+    let thread = comments::thread(state, comments, visitor, closed);
+    let comment_count = comments::thread_len(&thread);
+    let token = state.keys.form_token(&visitor.session, state.clock.now());
+    let html = render_html(
+        state,
         "article.html",
-        context! { a => card(&a), full, body_html, excerpt_paragraphs, canonical, json_ld, coverage => coverage_cards },
-    )
+        context! {
+            a => card(a), full, body_html, excerpt_paragraphs, canonical, json_ld,
+            coverage => coverage_cards, thread, comment_count, closed, form, token, replying_to,
+            notifications => false,
+        },
+    )?;
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    visitor.set_session_cookie(state, headers);
+    Ok(response)
 }
 
 pub async fn article_without_slug(

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use linkx_core::{Display, FullText};
 use linkx_store::{NewArticle, NewSource, PollRecord, Store};
-use linkx_web::{AppState, SiteInfo, app};
+use linkx_web::{AppState, Options, SiteInfo, app};
 use tower::ServiceExt;
 
 struct Site {
@@ -33,7 +33,13 @@ async fn site_with_theme(theme: Option<&std::path::Path>) -> Site {
     let store = Store::open_path(&dir.path().join("linkx.db"))
         .await
         .unwrap();
-    let state = AppState::new(store.clone(), site_info(), theme).unwrap();
+    let options = Options {
+        theme_dir: theme.map(std::path::Path::to_path_buf),
+        ..Options::default()
+    };
+    let state = AppState::new(store.clone(), site_info(), options)
+        .await
+        .unwrap();
     state.set_ready();
     Site {
         _dir: dir,
@@ -332,7 +338,9 @@ async fn healthz_waits_for_ready_and_metrics_count() {
     let store = Store::open_path(&dir.path().join("linkx.db"))
         .await
         .unwrap();
-    let state = AppState::new(store, site_info(), None).unwrap();
+    let state = AppState::new(store, site_info(), Options::default())
+        .await
+        .unwrap();
     let (status, _, _) = get(&state, "/healthz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     state.set_ready();

@@ -133,20 +133,25 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         language: settings.config.site.language.clone(),
         base_url: base_url.clone(),
     };
-    let state = AppState::new(
-        store.clone(),
-        site,
-        settings.config.site.theme_dir.as_deref(),
-    )?;
+    let options = linkx_web::Options {
+        comments: settings.config.comments.clone(),
+        clock: Arc::new(SystemClock),
+        theme_dir: settings.config.site.theme_dir.clone(),
+    };
+    let state = AppState::new(store.clone(), site, options).await?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         UsageError(format!("cannot listen on {listen}: {e}. Is another server using it? Choose another with --listen."))
     })?;
     let server = tokio::spawn(
-        axum::serve(listener, linkx_web::app(state.clone()))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .into_future(),
+        axum::serve(
+            listener,
+            linkx_web::app(state.clone())
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .into_future(),
     );
     eprintln!("Link Exchange is starting at {base_url}/");
 

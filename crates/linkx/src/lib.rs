@@ -2,7 +2,7 @@
 //! scheduler and the poll pipeline. Everything with I/O that is not the store or the site.
 
 pub mod cli;
-pub mod clock;
+pub use linkx_core::clock;
 pub mod commands;
 pub mod defaults;
 pub mod fetch;

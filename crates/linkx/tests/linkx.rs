@@ -43,7 +43,9 @@ async fn page(store: &Store, uri: &str) -> String {
         language: "en".into(),
         base_url: "http://t".into(),
     };
-    let state = linkx_web::AppState::new(store.clone(), site, None).unwrap();
+    let state = linkx_web::AppState::new(store.clone(), site, linkx_web::Options::default())
+        .await
+        .unwrap();
     state.set_ready();
     let response = linkx_web::app(state)
         .oneshot(Request::get(uri).body(Body::empty()).unwrap())

@@ -1,4 +1,5 @@
-//! Time, injectable: production reads the system clock, tests fix it.
+//! Time, injectable: production reads the system clock, tests fix it. Reading the clock is the
+//! only thing here that touches the outside world, and nothing else may.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
