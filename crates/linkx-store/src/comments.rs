@@ -284,17 +284,16 @@ impl Store {
         Ok(done > 0)
     }
 
-    /// Anonymises every comment of one person (by email address or its key): name, address,
-    /// website, avatar and IP hash are removed; the text stays. Returns how many were changed.
-    pub async fn erase_commenter(&self, email: &str, author_key: &str) -> Result<u64> {
+    /// Anonymises every comment of one person (by email address, any letter case): name,
+    /// address, website, avatar and IP hash are removed; the text stays. Returns how many.
+    pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
         let (_writer, mut tx) = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE comments SET author_name = 'Anonymous', author_email = '', author_key = 'erased:' || id,
                  author_url = NULL, avatar_hash = NULL, ip_hash = NULL, notify = 0
-             WHERE author_key = $1 OR LOWER(author_email) = LOWER($2)",
+             WHERE LOWER(author_email) = LOWER($1) AND author_email <> ''",
         )
-        .bind(author_key)
-        .bind(email)
+        .bind(email.trim())
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -207,3 +207,63 @@ async fn concurrent_ingests_do_not_fail_with_database_locked() {
     }
     assert_eq!(store.count_articles().await.unwrap(), 160);
 }
+
+fn comment(article_id: i64, at: i64) -> linkx_store::NewComment {
+    linkx_store::NewComment {
+        article_id,
+        parent_id: None,
+        depth: 1,
+        author_name: "Ana".into(),
+        author_email: "ana@example.org".into(),
+        author_key: "k".into(),
+        author_url: None,
+        avatar_hash: None,
+        body_md: format!("posted at {at}"),
+        body_html: format!("<p>posted at {at}</p>"),
+        status: linkx_core::comment::CommentStatus::Approved,
+        held_reason: None,
+        notify: false,
+        ip_hash: Some("hash-of-ip".into()),
+        created_at: at,
+    }
+}
+
+#[tokio::test]
+async fn ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too() {
+    let (_dir, store) = open().await;
+    let s = store
+        .add_source(&source("https://a.test/feed"), 0)
+        .await
+        .unwrap();
+    let ids = ingest(&store, s.id, &[article("g1", "a.test/1", "One")], 10).await;
+    let article_id = ids.new_ids[0].1;
+    store
+        .insert_comment(&comment(article_id, 1_000))
+        .await
+        .unwrap();
+    store
+        .insert_comment(&comment(article_id, 5_000))
+        .await
+        .unwrap();
+    assert_eq!(store.purge_comment_ip_hashes(2_000).await.unwrap(), 1);
+    assert_eq!(store.purge_comment_ip_hashes(2_000).await.unwrap(), 0);
+    // Only the recent comment still ties the address to the commenter.
+    assert_eq!(
+        store
+            .last_comment_at(Some("hash-of-ip"), "other")
+            .await
+            .unwrap(),
+        Some(5_000)
+    );
+    assert_eq!(store.purge_comment_ip_hashes(10_000).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .last_comment_at(Some("hash-of-ip"), "other")
+            .await
+            .unwrap(),
+        None
+    );
+    // Deleting the article takes its comments with it.
+    store.remove_source(s.id).await.unwrap();
+    assert!(store.comment(1).await.unwrap().is_none());
+}

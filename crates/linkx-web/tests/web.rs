@@ -9,6 +9,8 @@ use linkx_store::{NewArticle, NewSource, PollRecord, Store};
 use linkx_web::{AppState, Options, SiteInfo, app};
 use tower::ServiceExt;
 
+mod comments;
+
 struct Site {
     _dir: tempfile::TempDir,
     store: Store,

@@ -75,6 +75,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SourceCommand,
     },
+    /// Moderate readers' comments.
+    Comments {
+        #[command(subcommand)]
+        command: CommentsCommand,
+    },
     /// Check the configuration file and print what it sets.
     CheckConfig,
     /// Apply pending database migrations.
@@ -99,6 +104,59 @@ pub enum FeedCommand {
         #[arg(long)]
         no_sanitize: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommentsCommand {
+    /// List comments, newest first (default: those awaiting moderation).
+    List {
+        #[arg(long, value_enum, default_value_t = CommentStatusArg::Pending)]
+        status: CommentStatusArg,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Publish comments.
+    Approve {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
+    /// Mark comments as spam (never shown).
+    Spam {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
+    /// Delete comments (a placeholder stays where replies hang off one).
+    Delete {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
+    /// Anonymise every comment of one person (GDPR erasure): name, email, website and IP
+    /// address hash are removed, the text stays.
+    Erase {
+        #[arg(long, value_name = "ADDRESS")]
+        email: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum CommentStatusArg {
+    Pending,
+    Approved,
+    Spam,
+    Deleted,
+}
+
+impl From<CommentStatusArg> for linkx_core::comment::CommentStatus {
+    fn from(s: CommentStatusArg) -> Self {
+        use linkx_core::comment::CommentStatus;
+        match s {
+            CommentStatusArg::Pending => CommentStatus::Pending,
+            CommentStatusArg::Approved => CommentStatus::Approved,
+            CommentStatusArg::Spam => CommentStatus::Spam,
+            CommentStatusArg::Deleted => CommentStatus::Deleted,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

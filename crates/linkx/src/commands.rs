@@ -42,6 +42,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     no_sanitize,
                 },
         } => feed_parse(&file, &headers, base_url.as_deref(), !no_sanitize),
+        Command::Comments { command } => {
+            let store = open_store(&settings).await?;
+            crate::comments::run(&store, command).await
+        }
         Command::CheckConfig => check_config(&settings),
         Command::Migrate => {
             let store = open_store(&settings).await?;
@@ -109,6 +113,22 @@ async fn sync_configured_sources(
     Ok(added)
 }
 
+/// Privacy housekeeping: commenters' IP address hashes are kept 30 days, then cleared (hourly).
+async fn forget_old_ip_hashes(store: Store) {
+    loop {
+        let before = SystemClock.now() - linkx_web::comments::IP_HASH_RETENTION;
+        match store.purge_comment_ip_hashes(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                cleared = n,
+                "forgot commenters' IP address hashes older than 30 days"
+            ),
+            Err(e) => tracing::error!(error = %e, "clearing old IP address hashes failed"),
+        }
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
+}
+
 /// Follows the curated default sources; idempotent. Returns how many were added.
 pub async fn seed_default_sources(store: &Store, now: i64) -> anyhow::Result<usize> {
     let mut added = 0;
@@ -173,6 +193,7 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     }
     state.set_ready();
     eprintln!("ready: {base_url}/");
+    tokio::spawn(forget_old_ip_hashes(store.clone()));
 
     if !demo {
         let ctx = poll_context(&settings, store.clone(), &base_url).await?;

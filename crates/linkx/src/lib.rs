@@ -4,6 +4,7 @@
 pub mod cli;
 pub use linkx_core::clock;
 pub mod commands;
+pub mod comments;
 pub mod defaults;
 pub mod fetch;
 pub mod fulltext;

@@ -882,3 +882,85 @@ async fn full_text_never_fetches_no_page() {
     let (_, extraction) = stored_text(&app, source.id, "dam").await;
     assert_eq!(extraction, None);
 }
+
+fn held_comment(article_id: i64, n: i64, email: &str) -> linkx_store::NewComment {
+    linkx_store::NewComment {
+        article_id,
+        parent_id: None,
+        depth: 1,
+        author_name: format!("Reader {n}"),
+        author_email: email.to_string(),
+        author_key: format!("key-{email}"),
+        author_url: Some("https://reader.example/".into()),
+        avatar_hash: None,
+        body_md: format!("Comment number {n}"),
+        body_html: format!("<p>Comment number {n}</p>"),
+        status: linkx_core::comment::CommentStatus::Pending,
+        held_reason: Some("first comment of this commenter".into()),
+        notify: false,
+        ip_hash: Some("iphash".into()),
+        created_at: NOW,
+    }
+}
+
+#[test]
+fn comments_are_moderated_and_erased_from_the_command_line() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app());
+    let article_id = rt.block_on(async {
+        let source = add(&app, "/feeds/daily-4.xml").await;
+        poll_source(&*app.poll_context().await, &source).await;
+        let a = app.store.latest_articles(1, 0).await.unwrap().remove(0);
+        for (n, email) in [
+            (1, "ana@example.org"),
+            (2, "bo@example.org"),
+            (3, "Ana@Example.org"),
+        ] {
+            app.store
+                .insert_comment(&held_comment(a.id, n, email))
+                .await
+                .unwrap();
+        }
+        a.id
+    });
+    let list = stdout(&app.linkx(&["comments", "list"]));
+    assert!(
+        list.contains("#3 [pending: first comment of this commenter] Reader 3"),
+        "{list}"
+    );
+    assert!(list.contains("    Comment number 1"), "{list}");
+    assert!(
+        !list.contains("ana@example.org"),
+        "list never prints emails: {list}"
+    );
+
+    let out = app.linkx(&["comments", "approve", "1", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = app.linkx(&["comments", "spam", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let approved = stdout(&app.linkx(&["comments", "list", "--status", "approved"]));
+    assert!(approved.contains("#1 [approved]") && approved.contains("#2 [approved]"));
+    let out = app.linkx(&["comments", "delete", "2", "99"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no comment with id 99"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = app.linkx(&["comments", "erase", "--email", "ANA@example.org"]);
+    assert!(
+        stdout(&out).contains("anonymised 2 comment(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let comments = rt
+        .block_on(app.store.comments_for_article(article_id, None))
+        .unwrap();
+    let first = comments.iter().find(|c| c.id == 1).unwrap();
+    assert_eq!(first.author_name, "Anonymous");
+    assert_eq!(first.author_url, None);
+    assert_eq!(first.body_md, "Comment number 1", "the text stays");
+    let out = app.linkx(&["comments", "erase", "--email", "not-an-address"]);
+    assert_eq!(out.status.code(), Some(2));
+}
