@@ -2,6 +2,7 @@
 //! server, the site showing what was polled, and the CLI as a user runs it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod support;
 
 use axum::body::Body;
