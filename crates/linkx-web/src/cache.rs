@@ -1,37 +1,48 @@
-//! A small cache of rendered listing pages (the home page is the hottest page of a news site).
+//! A small cache of rendered HTML: listing pages (the home page is the hottest page of a news
+//! site) and comment threads (the same for every reader who has not commented).
 //!
 //! An entry is valid while nothing was written through this process's store since it was
 //! rendered, and for at most `TTL`, which bounds staleness from writers in other processes
-//! (`linkx poll` run beside `linkx serve`).
+//! (`linkx poll` or `linkx comments approve` run beside `linkx serve`).
 
-use axum::body::Bytes;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const TTL: Duration = Duration::from_secs(10);
-/// Only the first pages are cached: deep pages are rare and would only fill memory.
-const CACHED_PAGES: i64 = 5;
 
-#[derive(Default)]
-pub struct PageCache {
-    entries: Mutex<HashMap<i64, (u64, Instant, Bytes)>>,
+pub struct RenderCache<K, V> {
+    capacity: usize,
+    entries: Mutex<HashMap<K, (u64, Instant, V)>>,
 }
 
-impl PageCache {
-    pub fn get(&self, page: i64, generation: u64) -> Option<Bytes> {
+impl<K: Hash + Eq, V: Clone> RenderCache<K, V> {
+    /// Holds at most `capacity` entries; when full, entries from older generations go first,
+    /// then everything (a burst of distinct keys must not grow memory without bound).
+    pub fn new(capacity: usize) -> Self {
+        RenderCache {
+            capacity,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn get(&self, key: &K, generation: u64) -> Option<V> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        match entries.get(&page) {
-            Some((g, at, html)) if *g == generation && at.elapsed() < TTL => Some(html.clone()),
+        match entries.get(key) {
+            Some((g, at, value)) if *g == generation && at.elapsed() < TTL => Some(value.clone()),
             _ => None,
         }
     }
 
-    pub fn put(&self, page: i64, generation: u64, html: Bytes) {
-        if page > CACHED_PAGES {
-            return;
-        }
+    pub fn put(&self, key: K, generation: u64, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.insert(page, (generation, Instant::now(), html));
+        if entries.len() >= self.capacity && !entries.contains_key(&key) {
+            entries.retain(|_, (g, at, _)| *g == generation && at.elapsed() < TTL);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (generation, Instant::now(), value));
     }
 }

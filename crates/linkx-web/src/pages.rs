@@ -37,9 +37,23 @@ pub(crate) fn render_html(
     name: &str,
     ctx: minijinja::Value,
 ) -> Result<String, WebError> {
+    render_html_sized(state, name, ctx, 16 * 1024)
+}
+
+/// Renders into a buffer of `capacity` bytes up front, so a large page is not copied as its
+/// buffer grows.
+pub(crate) fn render_html_sized(
+    state: &AppState,
+    name: &str,
+    ctx: minijinja::Value,
+    capacity: usize,
+) -> Result<String, WebError> {
     let template = state.templates.get_template(name)?;
     let base = context! { site => &*state.site, version => env!("CARGO_PKG_VERSION") };
-    Ok(template.render(context! { ..base, ..ctx })?)
+    let mut out = Vec::with_capacity(capacity);
+    template.render_captured_to(context! { ..base, ..ctx }, &mut out)?;
+    String::from_utf8(out)
+        .map_err(|e| WebError::Theme(format!("template {name} wrote invalid UTF-8: {e}")))
 }
 
 pub async fn index(
@@ -49,7 +63,7 @@ pub async fn index(
     let page = q.number();
     // Read before querying: a write during rendering then makes this entry stale, not wrong.
     let generation = state.store.generation();
-    if let Some(html) = state.page_cache.get(page, generation) {
+    if let Some(html) = state.page_cache.get(&page, generation) {
         return Ok(Html(html).into_response());
     }
     let mut stories = state
@@ -75,7 +89,9 @@ pub async fn index(
         context! { stories => entries, page, has_next, sources_total, sources_failing },
     )?;
     let html = axum::body::Bytes::from(html);
-    state.page_cache.put(page, generation, html.clone());
+    if page <= 5 {
+        state.page_cache.put(page, generation, html.clone());
+    }
     Ok(Html(html).into_response())
 }
 
@@ -236,32 +252,32 @@ pub async fn render_article(
     let coverage_cards: Vec<_> = coverage.iter().map(card).collect();
 
     let closed = comments::comments_closed(state, a);
-    let comments = state
-        .store
-        .comments_for_article(a.id, visitor.author_key.as_deref())
-        .await?;
-    let replying_to = form
-        .parent
-        .and_then(|p| {
-            comments
-                .iter()
-                .find(|c| c.id == p && c.status == linkx_core::comment::CommentStatus::Approved)
-        })
-        .map(|c| context! { id => c.id, name => c.author_name.clone() });
+    let thread_html = comments::thread_html(state, a, visitor, closed).await?;
+    let replying_to = match form.parent {
+        Some(parent) => state
+            .store
+            .comment(parent)
+            .await?
+            .filter(|c| {
+                c.article_id == a.id && c.status == linkx_core::comment::CommentStatus::Approved
+            })
+            .map(|c| context! { id => c.id, name => c.author_name }),
+        None => None,
+    };
     if replying_to.is_none() {
         form.parent = None;
     }
-    let thread = comments::thread(state, comments, visitor, closed);
-    let comment_count = comments::thread_len(&thread);
     let token = state.keys.form_token(&visitor.session, state.clock.now());
-    let html = render_html(
+    let capacity = 24 * 1024 + thread_html.len();
+    let html = render_html_sized(
         state,
         "article.html",
         context! {
             a => card(a), full, body_html, excerpt_paragraphs, canonical, json_ld,
-            coverage => coverage_cards, thread, comment_count, closed, form, token, replying_to,
+            coverage => coverage_cards, thread_html, closed, form, token, replying_to,
             notifications => false,
         },
+        capacity,
     )?;
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();

@@ -25,6 +25,7 @@ use linkx_store::{ArticleView, CommentView, NewComment};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 /// Forms older than this are refused as expired (the reader's text comes back to resend).
 const FORM_MAX_AGE: i64 = 2 * 24 * 3600;
@@ -217,9 +218,44 @@ pub fn thread(
     build(None, &mut children, &make)
 }
 
-/// Counts every node of a thread.
+/// Counts the comments of a thread (deleted placeholders not included).
 pub fn thread_len(nodes: &[Node]) -> usize {
-    nodes.iter().map(|n| 1 + thread_len(&n.children)).sum()
+    nodes
+        .iter()
+        .map(|n| usize::from(!n.deleted) + thread_len(&n.children))
+        .sum()
+}
+
+/// The rendered thread of an article for this visitor. Readers who have not commented all see
+/// the same thread, so it is rendered once per change and served from the cache after that.
+pub async fn thread_html(
+    state: &AppState,
+    a: &ArticleView,
+    visitor: &Visitor,
+    closed: bool,
+) -> Result<String, WebError> {
+    let anonymous = visitor.author_key.is_none();
+    let generation = state.store.generation();
+    if anonymous && let Some(html) = state.thread_cache.get(&(a.id, closed), generation) {
+        return Ok(html.to_string());
+    }
+    let comments = state
+        .store
+        .comments_for_article(a.id, visitor.author_key.as_deref())
+        .await?;
+    let thread = thread(state, comments, visitor, closed);
+    let comment_count = thread_len(&thread);
+    let html = crate::pages::render_html(
+        state,
+        "thread.html",
+        minijinja::context! { a => a, thread, comment_count },
+    )?;
+    if anonymous {
+        state
+            .thread_cache
+            .put((a.id, closed), generation, Arc::from(html.as_str()));
+    }
+    Ok(html)
 }
 
 /// `POST /a/{id}/comments`.
