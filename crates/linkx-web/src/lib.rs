@@ -234,7 +234,14 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             ops::count_requests,
         ))
-        .layer(CompressionLayer::new().gzip(true).br(true))
+        // Pages are dynamic and large (a long thread): the fastest level compresses them 3–4×
+        // faster than the default for a few per cent more bytes.
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .quality(tower_http::CompressionLevel::Fastest),
+        )
         .with_state(state);
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(

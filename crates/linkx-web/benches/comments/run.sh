@@ -44,6 +44,8 @@ echo "article page with $(count "$PAGE_ID") comments: $SITE$PAGE"
 
 echo "== GET the article page with 200 comments"
 wrk -t2 -c64 -d"${SECONDS_EACH}s" --latency "$SITE$PAGE"
+echo "== GET the same page, gzip (as browsers ask)"
+wrk -t2 -c64 -d"${SECONDS_EACH}s" --latency -H "Accept-Encoding: gzip" "$SITE$PAGE"
 
 echo "== POST comments"
 BEFORE=$(count "$POST_ID")
