@@ -22,6 +22,19 @@ pub struct Config {
     pub comments: CommentsConfig,
     /// Webmention sending and receiving.
     pub webmention: WebmentionConfig,
+    /// Outgoing mail (reply notifications); without `url` no mail is sent and the "notify me"
+    /// box is not offered.
+    pub smtp: SmtpConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// `smtps://user:password@host:465`, `smtp://user:password@host:587?tls=required`, or
+    /// `smtp://localhost:25` for a local relay. `LINKX_SMTP_URL` keeps the password out of the file.
+    pub url: Option<String>,
+    /// The sender, e.g. `Example News <news@example.org>`.
+    pub from: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -288,7 +301,7 @@ pub enum ConfigError {
 }
 
 /// The sections an environment variable `LINKX_{SECTION}_{KEY}` may set.
-const SECTIONS: [&str; 5] = ["site", "storage", "poll", "comments", "webmention"];
+const SECTIONS: [&str; 6] = ["site", "storage", "poll", "comments", "webmention", "smtp"];
 
 impl Config {
     /// Parses `linkx.toml` text, then applies `LINKX_SECTION_KEY=value` overrides, then checks
@@ -343,6 +356,20 @@ impl Config {
                 "comments.max_depth",
                 "must be at least 1 (1 = no replies)".into(),
             );
+        }
+        if let Some(url) = &self.smtp.url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return invalid(
+                    "smtp.url",
+                    "use smtps://user:password@host:465 or smtp://host:587?tls=required".into(),
+                );
+            }
+            if self.smtp.from.is_none() {
+                return invalid(
+                    "smtp.from",
+                    "set the sender, e.g. \"Example News <news@example.org>\"".into(),
+                );
+            }
         }
         if self.poll.timeout.0 == 0 {
             return invalid("poll.timeout", "must be at least 1 second".into());

@@ -124,9 +124,14 @@ impl Store {
         .bind(c.created_at)
         .fetch_one(&mut *tx)
         .await?;
+        let id: i64 = row.try_get(0)?;
+        if c.notify {
+            crate::notifications::subscribe(&mut tx, &c.author_key, &c.author_email).await?;
+        }
+        crate::notifications::queue_reply_notification(&mut tx, id).await?;
         tx.commit().await?;
         self.bump_generation();
-        Ok(row.try_get(0)?)
+        Ok(id)
     }
 
     pub async fn comment(&self, id: i64) -> Result<Option<CommentView>> {
@@ -255,6 +260,8 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        // Approving a reply is when its parent's author hears of it.
+        crate::notifications::queue_reply_notification(&mut tx, id).await?;
         tx.commit().await?;
         self.bump_generation();
         Ok(done > 0)
@@ -288,6 +295,7 @@ impl Store {
     /// address, website, avatar and IP hash are removed; the text stays. Returns how many.
     pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
         let (_writer, mut tx) = self.begin_write().await?;
+        crate::notifications::forget_subscriber(&mut tx, email.trim()).await?;
         let done = sqlx::query(
             "UPDATE comments SET author_name = 'Anonymous', author_email = '', author_key = 'erased:' || id,
                  author_url = NULL, avatar_hash = NULL, ip_hash = NULL, notify = 0

@@ -7,11 +7,13 @@
 mod articles;
 mod comments;
 mod migrate;
+mod notifications;
 mod sources;
 mod stories;
 
 pub use articles::{ArticleView, IngestCounts, Ingested, NewArticle, SitemapEntry};
 pub use comments::{CommentView, NewComment};
+pub use notifications::{NotificationJob, NotificationOutcome};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};
 pub use stories::{ClusterInput, StoryAssignment, StoryView};
 

@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "comments",
         include_str!("../migrations/sqlite/0004_comments.sql"),
     ),
+    (
+        5,
+        "notifications",
+        include_str!("../migrations/sqlite/0005_notifications.sql"),
+    ),
 ];
 
 impl Store {

@@ -57,6 +57,7 @@ pub struct AppState {
     limiter: Arc<comments::RateLimiter>,
     /// Cookies get `Secure` when the site is served over https.
     secure_cookies: bool,
+    notifications: bool,
 }
 
 /// How the site behaves beyond what it says about itself.
@@ -65,6 +66,8 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Templates here replace the built-in ones by name.
     pub theme_dir: Option<PathBuf>,
+    /// Reply mails can be sent (SMTP is configured): the form offers "notify me of replies".
+    pub notifications: bool,
 }
 
 impl Default for Options {
@@ -73,6 +76,7 @@ impl Default for Options {
             comments: CommentsConfig::default(),
             clock: Arc::new(linkx_core::SystemClock),
             theme_dir: None,
+            notifications: false,
         }
     }
 }
@@ -126,6 +130,7 @@ impl AppState {
             )),
             comments: Arc::new(options.comments),
             clock: options.clock,
+            notifications: options.notifications,
             site: Arc::new(site),
             templates: Arc::new(env),
             ready: Arc::new(AtomicBool::new(false)),
@@ -213,6 +218,11 @@ pub fn app(state: AppState) -> Router {
         .route("/comments/{id}/delete", post(comments::delete_post))
         .route("/comments.atom", get(feeds::comments_atom))
         .route("/avatar/{file}", get(comments::avatar))
+        .route("/notify/confirm", get(comments::notify_confirm))
+        .route(
+            "/notify/unsubscribe",
+            get(comments::notify_unsubscribe).post(comments::notify_unsubscribe),
+        )
         .route(
             "/api/v1/articles/{id}/comments",
             get(comments::api_comments),

@@ -275,7 +275,7 @@ pub async fn render_article(
         context! {
             a => card(a), full, body_html, excerpt_paragraphs, canonical, json_ld,
             coverage => coverage_cards, thread_html, closed, form, token, replying_to,
-            notifications => false,
+            notifications => state.notifications,
         },
         capacity,
     )?;

@@ -157,6 +157,7 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         comments: settings.config.comments.clone(),
         clock: Arc::new(SystemClock),
         theme_dir: settings.config.site.theme_dir.clone(),
+        notifications: settings.config.smtp.url.is_some(),
     };
     let state = AppState::new(store.clone(), site, options).await?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
@@ -194,6 +195,19 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     state.set_ready();
     eprintln!("ready: {base_url}/");
     tokio::spawn(forget_old_ip_hashes(store.clone()));
+    if let Some(mailer) =
+        crate::mail::Mailer::from_config(&settings.config.smtp, &base_url, &store).await?
+    {
+        let store = store.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = mailer.send_due(&store, SystemClock.now()).await {
+                    tracing::error!(error = %e, "sending reply mail failed");
+                }
+                tokio::time::sleep(Duration::from_secs(20)).await;
+            }
+        });
+    }
 
     if !demo {
         let ctx = poll_context(&settings, store.clone(), &base_url).await?;

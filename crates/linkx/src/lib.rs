@@ -9,6 +9,7 @@ pub mod defaults;
 pub mod fetch;
 pub mod fulltext;
 pub mod import;
+pub mod mail;
 pub mod poll;
 pub mod process;
 pub mod robots;

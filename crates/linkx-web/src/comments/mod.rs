@@ -665,3 +665,63 @@ pub async fn api_comments(
         .collect();
     Ok(axum::Json(serde_json::json!({ "article_id": id, "comments": comments })).into_response())
 }
+
+/// The signed `?t=` of the links in reply mails.
+#[derive(Debug, Deserialize)]
+pub struct NotifyLink {
+    #[serde(default)]
+    t: String,
+}
+
+/// The token for a subscriber's confirm and unsubscribe links.
+pub fn notify_token(keys: &crate::keys::Keys, author_key: &str) -> String {
+    keys.sign("notify", author_key)
+}
+
+/// `GET /notify/confirm?t=`: the reader confirms they want reply mail.
+pub async fn notify_confirm(
+    State(state): State<AppState>,
+    axum::extract::Query(link): axum::extract::Query<NotifyLink>,
+) -> Result<Response, WebError> {
+    let Some(key) = state.keys.verify("notify", link.t.trim()) else {
+        return Ok(bad_notify_link());
+    };
+    if !state
+        .store
+        .confirm_subscriber(key, state.clock.now())
+        .await?
+    {
+        return Ok(bad_notify_link());
+    }
+    Ok(plain_page(
+        StatusCode::OK,
+        "Address confirmed",
+        "Thank you. You will get an email when someone replies to your comments. Every email has a one-click unsubscribe link.",
+    ))
+}
+
+/// `GET` or `POST /notify/unsubscribe?t=`: one click, no login (RFC 8058 one-click POST too).
+pub async fn notify_unsubscribe(
+    State(state): State<AppState>,
+    axum::extract::Query(link): axum::extract::Query<NotifyLink>,
+) -> Result<Response, WebError> {
+    let Some(key) = state.keys.verify("notify", link.t.trim()) else {
+        return Ok(bad_notify_link());
+    };
+    if !state.store.unsubscribe(key, state.clock.now()).await? {
+        return Ok(bad_notify_link());
+    }
+    Ok(plain_page(
+        StatusCode::OK,
+        "Unsubscribed",
+        "You will get no more emails about replies to your comments.",
+    ))
+}
+
+fn bad_notify_link() -> Response {
+    plain_page(
+        StatusCode::BAD_REQUEST,
+        "This link does not work",
+        "The link is incomplete or was not made by this site. Copy the whole link from the email.",
+    )
+}

@@ -27,6 +27,10 @@ struct CommentSite {
 }
 
 async fn comment_site(config: CommentsConfig) -> CommentSite {
+    comment_site_with(config, false).await
+}
+
+async fn comment_site_with(config: CommentsConfig, notifications: bool) -> CommentSite {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_path(&dir.path().join("linkx.db"))
         .await
@@ -36,6 +40,7 @@ async fn comment_site(config: CommentsConfig) -> CommentSite {
         comments: config,
         clock: clock.clone(),
         theme_dir: None,
+        notifications,
     };
     let state = AppState::new(store.clone(), site_info(), options)
         .await
@@ -800,4 +805,43 @@ async fn hostile_comments_cannot_run_script_or_escape_their_context() {
     assert!(comments.contains(r#"rel="nofollow ugc noopener""#));
     let feed = reader(&site, "10.0.0.3").get("/comments.atom").await;
     assert!(!feed.body.to_lowercase().contains("<script"));
+}
+
+#[tokio::test]
+async fn notify_me_is_offered_only_with_mail_and_queues_a_reply_mail() {
+    let without = comment_site(open_config()).await;
+    let page = reader(&without, "10.0.0.1").get(ARTICLE).await;
+    assert!(
+        !page.body.contains(r#"name="notify""#),
+        "no SMTP, no promise"
+    );
+
+    let site = comment_site_with(
+        CommentsConfig {
+            flood_seconds: 0,
+            ..open_config()
+        },
+        true,
+    )
+    .await;
+    let mut ana = reader(&site, "10.0.0.1");
+    let page = ana.get(ARTICLE).await;
+    assert!(
+        page.body
+            .contains(r#"<label for="notify">Notify me of replies by email</label>"#)
+    );
+    let mut post = fields("Ana", "ana@example.org", "Tell me when someone answers");
+    post.push(("notify", "1"));
+    ana.comment(ARTICLE, &post).await;
+    let mut reply = fields("Bo", "bo@example.org", "Answering");
+    reply.push(("comment_parent", "1"));
+    reader(&site, "10.0.0.2").comment(ARTICLE, &reply).await;
+    let jobs = site
+        .store
+        .due_notifications(site.clock.now(), 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].recipient_email, "ana@example.org");
+    assert_eq!(jobs[0].reply_author, "Bo");
 }

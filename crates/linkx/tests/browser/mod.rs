@@ -36,6 +36,7 @@ async fn serve(app: &TestApp, comments: CommentsConfig) -> String {
         comments,
         clock: app.clock.clone(),
         theme_dir: None,
+        notifications: false,
     };
     let state = linkx_web::AppState::new(app.store.clone(), site, options)
         .await

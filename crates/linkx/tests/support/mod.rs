@@ -349,3 +349,79 @@ async fn article_page(Path(name): Path<String>) -> Response {
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
+
+/// Messages an SMTP sink received: envelope recipients and the raw DATA.
+pub type Mailbag = Arc<std::sync::Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A local SMTP server that accepts every message and keeps it (envelope recipients and the
+/// raw DATA), speaking just enough of RFC 5321 for lettre. With `refuse`, it answers every
+/// MAIL FROM with a temporary failure.
+pub struct SmtpSink {
+    pub url: String,
+    pub messages: Mailbag,
+    pub refuse: Arc<std::sync::atomic::AtomicBool>,
+}
+
+pub async fn spawn_smtp_sink() -> SmtpSink {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let messages: Mailbag = Arc::default();
+    let refuse = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (store, refusing) = (messages.clone(), refuse.clone());
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (store, refusing) = (store.clone(), refusing.clone());
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink.test ESMTP\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-sink.test\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("MAIL FROM") {
+                        if refusing.load(Ordering::SeqCst) {
+                            b"451 try again later\r\n"
+                        } else {
+                            rcpt.clear();
+                            b"250 ok\r\n"
+                        }
+                    } else if upper.starts_with("RCPT TO") {
+                        rcpt.push(line[8..].trim().to_string());
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = write.write_all(b"354 go ahead\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push_str("\r\n");
+                        }
+                        store.lock().unwrap().push((rcpt.clone(), data));
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    SmtpSink {
+        url: format!("smtp://127.0.0.1:{port}"),
+        messages,
+        refuse,
+    }
+}
