@@ -16,6 +16,7 @@ mod opml;
 mod parse;
 mod sanitize;
 mod urls;
+mod wxr;
 mod xml;
 
 pub use builder::Dict;
@@ -27,6 +28,7 @@ pub use parse::{
     FeedError, ParsedEntry, ParsedFeed, Sniffed, parse_feed, parse_feed_served, sniff,
 };
 pub use sanitize::sanitize_html;
+pub use wxr::{WxrComment, WxrPost, parse_wxr};
 
 /// Windows-1252's meaning of the C1 code points 0x80–0x9F (what feeds that say "Latin-1" mean).
 pub(crate) fn cp1252(code: u32) -> Option<char> {

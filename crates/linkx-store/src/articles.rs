@@ -380,4 +380,19 @@ impl Store {
             })
             .collect()
     }
+
+    /// The article stored under this canonical URL key, or else the newest one with exactly
+    /// this title (how imported comments find their article).
+    pub async fn find_article(&self, canonical_key: &str, title: &str) -> Result<Option<i64>> {
+        let row = sqlx::query(
+            "SELECT id FROM articles WHERE canonical_key = $1
+             UNION ALL SELECT id FROM (SELECT id FROM articles WHERE title = $2 ORDER BY published_at DESC LIMIT 1)
+             LIMIT 1",
+        )
+        .bind(canonical_key)
+        .bind(title)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+    }
 }

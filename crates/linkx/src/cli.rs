@@ -137,6 +137,14 @@ pub enum CommentsCommand {
         #[arg(long, value_name = "ADDRESS")]
         email: String,
     },
+    /// Import the comments of a WordPress export (WXR file): each post is matched to an
+    /// article by its URL or, failing that, its exact title; threads, held and spam status and
+    /// dates are kept, pingbacks and trashed comments are left out. Running it again adds
+    /// nothing twice.
+    ImportWxr {
+        #[arg(value_name = "FILE.xml")]
+        file: PathBuf,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

@@ -2,8 +2,12 @@
 
 use crate::cli::CommentsCommand;
 use crate::settings::UsageError;
-use linkx_core::comment::{CommentStatus, Email};
-use linkx_store::{CommentView, Store};
+use linkx_core::Clock;
+use linkx_core::comment::{AuthorName, AuthorUrl, CommentStatus, Email};
+use linkx_feed::{WxrComment, WxrPost};
+use linkx_store::{CommentView, NewComment, Store};
+use std::collections::HashMap;
+use std::path::Path;
 
 pub async fn run(store: &Store, command: CommentsCommand) -> anyhow::Result<()> {
     match command {
@@ -29,6 +33,141 @@ pub async fn run(store: &Store, command: CommentsCommand) -> anyhow::Result<()> 
                 email.as_str()
             );
         }
+        CommentsCommand::ImportWxr { file } => {
+            let report = import_wxr(store, &file, linkx_core::SystemClock.now()).await?;
+            println!(
+                "imported {} comment(s) onto {} article(s); {} already there; {} pingback(s), trackback(s) or trashed comment(s) left out",
+                report.imported, report.articles, report.duplicates, report.left_out
+            );
+            for post in &report.unmatched {
+                println!(
+                    "  no article for \"{}\" ({}): its comments were not imported",
+                    post.0, post.1
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a WXR import did.
+#[derive(Debug, Default)]
+pub struct WxrReport {
+    pub imported: usize,
+    pub articles: usize,
+    pub duplicates: usize,
+    pub left_out: usize,
+    /// Posts (title, link) with no matching article.
+    pub unmatched: Vec<(String, String)>,
+}
+
+/// Imports the comments of a WordPress export file.
+pub async fn import_wxr(store: &Store, file: &Path, now: i64) -> anyhow::Result<WxrReport> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let posts = linkx_feed::parse_wxr(&text);
+    if posts.is_empty() && !text.contains("wordpress.org/export") {
+        return Err(UsageError(format!(
+            "{} is not a WordPress export (WXR): export one under Tools → Export in WordPress",
+            file.display()
+        ))
+        .into());
+    }
+    let secret = store
+        .secret("site", &linkx_web::keys::random_hex(32))
+        .await?;
+    let keys = linkx_web::keys::Keys::from_secret(&secret);
+    let mut report = WxrReport::default();
+    for post in &posts {
+        let key = url::Url::parse(&post.link)
+            .map(|u| linkx_core::urlnorm::canonical_key(&u))
+            .unwrap_or_default();
+        let Some(article_id) = store.find_article(&key, &post.title).await? else {
+            report
+                .unmatched
+                .push((post.title.clone(), post.link.clone()));
+            continue;
+        };
+        report.articles += 1;
+        import_post_comments(store, &keys, article_id, post, now, &mut report).await?;
+    }
+    Ok(report)
+}
+
+async fn import_post_comments(
+    store: &Store,
+    keys: &linkx_web::keys::Keys,
+    article_id: i64,
+    post: &WxrPost,
+    now: i64,
+    report: &mut WxrReport,
+) -> anyhow::Result<()> {
+    // Parents first, whatever the file's order; WordPress ids map to ours as they are stored.
+    let mut comments: Vec<&WxrComment> = post.comments.iter().collect();
+    comments.sort_by_key(|c| (c.date.unwrap_or(0), c.id));
+    let mut ours: HashMap<i64, (i64, i64)> = HashMap::new();
+    for c in comments {
+        let status = match c.approved.as_str() {
+            "1" | "approve" | "approved" => CommentStatus::Approved,
+            "0" | "hold" => CommentStatus::Pending,
+            "spam" => CommentStatus::Spam,
+            // "trash" and anything unknown: not imported.
+            _ => CommentStatus::Deleted,
+        };
+        let is_comment = matches!(c.kind.as_str(), "" | "comment");
+        if !is_comment || status == CommentStatus::Deleted {
+            report.left_out += 1;
+            continue;
+        }
+        let email = Email::parse(&c.email).ok();
+        let author = AuthorName::parse(&c.author)
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_else(|_| "Anonymous".to_string());
+        let author_key = match &email {
+            Some(e) => keys.author_key(&e.identity()),
+            None => keys.hash("author-wxr", &author),
+        };
+        let (body_html, body_text) = linkx_web::comments::markdown::render_wordpress(&c.content);
+        if body_text.trim().is_empty() {
+            report.left_out += 1;
+            continue;
+        }
+        if store
+            .is_duplicate_comment(article_id, &author_key, &body_text)
+            .await?
+        {
+            report.duplicates += 1;
+            continue;
+        }
+        let (parent_id, depth) = match ours.get(&c.parent) {
+            Some(&(id, depth)) => (Some(id), depth + 1),
+            None => (None, 1),
+        };
+        let new = NewComment {
+            article_id,
+            parent_id,
+            depth,
+            author_name: author,
+            author_email: email.map(|e| e.as_str().to_string()).unwrap_or_default(),
+            author_key,
+            author_url: AuthorUrl::parse(&c.url)
+                .ok()
+                .flatten()
+                .map(|u| u.as_str().to_string()),
+            avatar_hash: None,
+            body_md: body_text,
+            body_html,
+            status,
+            held_reason: (status == CommentStatus::Pending)
+                .then(|| "held in WordPress".to_string()),
+            notify: false,
+            ip_hash: None,
+            created_at: c.date.unwrap_or(now),
+        };
+        let id = store.insert_comment(&new).await?;
+        ours.insert(c.id, (id, depth));
+        report.imported += 1;
     }
     Ok(())
 }

@@ -966,3 +966,83 @@ fn comments_are_moderated_and_erased_from_the_command_line() {
     let out = app.linkx(&["comments", "erase", "--email", "not-an-address"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn wordpress_comments_are_imported_onto_matching_articles_once() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app());
+    let article_id = rt.block_on(async {
+        let source = add(&app, "/feeds/daily-2.xml").await;
+        poll_source(&*app.poll_context().await, &source).await;
+        let articles = app.store.latest_articles(10, 0).await.unwrap();
+        articles
+            .iter()
+            .find(|a| a.title == "daily-2 item 0")
+            .unwrap()
+            .id
+    });
+    let export = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/wordpress-export.xml"
+    );
+    let out = app.linkx(&["comments", "import-wxr", export]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("imported 4 comment(s) onto 1 article(s)"),
+        "{said}"
+    );
+    assert!(said.contains("1 pingback(s)"), "{said}");
+    assert!(
+        said.contains("no article for \"A post this site never had\""),
+        "{said}"
+    );
+
+    let mut shown = rt
+        .block_on(app.store.comments_for_article(article_id, None))
+        .unwrap();
+    shown.sort_by_key(|c| c.id);
+    assert_eq!(
+        shown.len(),
+        2,
+        "approved only: the held and spam ones are not shown"
+    );
+    let (marta, jonas) = (&shown[0], &shown[1]);
+    assert_eq!(marta.author_name, "Marta");
+    assert_eq!(marta.author_url.as_deref(), Some("https://marta.example/"));
+    assert!(marta.body_html.contains(
+        r#"<a href="https://marta.example/notes" rel="nofollow ugc noopener">my notes</a>"#
+    ));
+    assert!(
+        marta.body_html.contains("<p>Second paragraph"),
+        "{}",
+        marta.body_html
+    );
+    assert!(!marta.body_html.contains("script"));
+    assert_eq!(marta.created_at, 1_794_819_600, "2026-11-16 09:00:00 GMT");
+    assert_eq!(jonas.parent_id, Some(marta.id));
+    assert_eq!(jonas.depth, 2);
+    let held = rt
+        .block_on(
+            app.store
+                .comments_with_status(linkx_core::comment::CommentStatus::Pending, 10),
+        )
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].held_reason.as_deref(), Some("held in WordPress"));
+
+    let again = stdout(&app.linkx(&["comments", "import-wxr", export]));
+    assert!(
+        again.contains("imported 0 comment(s)") && again.contains("4 already there"),
+        "{again}"
+    );
+
+    let feed = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/items.jsonl");
+    let out = app.linkx(&["comments", "import-wxr", feed]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a WordPress export"),
+        "{}",
+        stderr(&out)
+    );
+}

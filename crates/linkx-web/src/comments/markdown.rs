@@ -68,6 +68,21 @@ pub fn render(markdown: &str) -> (String, usize) {
     (clean, links)
 }
 
+/// A comment imported from WordPress (its HTML, paragraphs as blank lines, as `wpautop` reads
+/// it) through the same allow-list: the HTML to show and its plain text.
+pub fn render_wordpress(content: &str) -> (String, String) {
+    let html: String = content
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>\n", p.replace('\n', "<br>\n")))
+        .collect();
+    let clean = SANITIZER.clean(&html).to_string();
+    let text = linkx_core::text::html_to_text(&clean);
+    (clean, text)
+}
+
 /// Web addresses in the source, linked or not: a bare URL is as much a spam link as a
 /// Markdown one.
 fn count_links(markdown: &str) -> usize {
