@@ -845,3 +845,38 @@ async fn notify_me_is_offered_only_with_mail_and_queues_a_reply_mail() {
     assert_eq!(jobs[0].recipient_email, "ana@example.org");
     assert_eq!(jobs[0].reply_author, "Bo");
 }
+
+#[tokio::test]
+async fn avatars_are_identicons_unless_gravatar_is_enabled_and_never_reveal_the_address() {
+    let site = comment_site(open_config()).await;
+    let mut ana = reader(&site, "10.0.0.1");
+    ana.comment(ARTICLE, &fields("Ana", "Ana@Example.org", "hello")).await;
+    let page = reader(&site, "10.0.0.2").get(ARTICLE).await;
+    let src = form_attr(&page.body, "class=\"avatar\" src=\"");
+    assert!(src.starts_with("/avatar/") && src.ends_with(".svg"), "{src}");
+    assert!(!page.body.contains("gravatar.com"));
+    let svg = reader(&site, "10.0.0.2").get(&src).await;
+    assert_eq!(svg.headers[header::CONTENT_TYPE], "image/svg+xml");
+    assert!(svg.body.starts_with("<svg"));
+
+    let gravatar = comment_site(CommentsConfig {
+        avatars: linkx_core::config::Avatars::Gravatar,
+        ..open_config()
+    })
+    .await;
+    reader(&gravatar, "10.0.0.1")
+        .comment(ARTICLE, &fields("Ana", "Ana@Example.org", "hello"))
+        .await;
+    let page = reader(&gravatar, "10.0.0.2").get(ARTICLE).await;
+    let src = form_attr(&page.body, "class=\"avatar\" src=\"");
+    // Gravatar's SHA-256 of the lower-cased address (`printf ana@example.org | sha256sum`).
+    assert_eq!(
+        src,
+        "https://www.gravatar.com/avatar/86b9260a115ceac89a9738af23696ce3a5d70449de8d95ef28bd754bb80196b9?s=96&amp;d=identicon"
+    );
+}
+
+fn form_attr(html: &str, marker: &str) -> String {
+    let start = html.find(marker).unwrap() + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
