@@ -850,10 +850,14 @@ async fn notify_me_is_offered_only_with_mail_and_queues_a_reply_mail() {
 async fn avatars_are_identicons_unless_gravatar_is_enabled_and_never_reveal_the_address() {
     let site = comment_site(open_config()).await;
     let mut ana = reader(&site, "10.0.0.1");
-    ana.comment(ARTICLE, &fields("Ana", "Ana@Example.org", "hello")).await;
+    ana.comment(ARTICLE, &fields("Ana", "Ana@Example.org", "hello"))
+        .await;
     let page = reader(&site, "10.0.0.2").get(ARTICLE).await;
     let src = form_attr(&page.body, "class=\"avatar\" src=\"");
-    assert!(src.starts_with("/avatar/") && src.ends_with(".svg"), "{src}");
+    assert!(
+        src.starts_with("/avatar/") && src.ends_with(".svg"),
+        "{src}"
+    );
     assert!(!page.body.contains("gravatar.com"));
     let svg = reader(&site, "10.0.0.2").get(&src).await;
     assert_eq!(svg.headers[header::CONTENT_TYPE], "image/svg+xml");

@@ -1,0 +1,480 @@
+//! Full-text search of the archive: a tantivy index derived from the store.
+//!
+//! The index holds only what search needs to find and rank articles (ids, words, a few
+//! filters); the texts shown in results come from the store, so the index can be deleted and
+//! rebuilt at any time and the site never depends on it. Queries are untrusted input: they are
+//! parsed by our own small grammar (`query.rs`) with bounds on size, never by a parser that can
+//! fail on syntax.
+
+mod query;
+
+pub use query::{ParsedQuery, QueryError, parse_query};
+
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
+
+/// Title matches weigh this much more than text matches.
+const TITLE_BOOST: f32 = 3.0;
+/// The writer's memory budget: segments are flushed when it is full.
+const WRITER_MEMORY: usize = 96 * 1024 * 1024;
+const STEMMED: &str = "linkx_en";
+const PLAIN: &str = "linkx_plain";
+/// Bumped when the schema or analysis changes: an index of another version is rebuilt.
+pub const INDEX_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index {path}: {message}")]
+    Open { path: String, message: String },
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+/// What the index knows of one article.
+#[derive(Debug, Clone, Default)]
+pub struct IndexDoc {
+    pub id: i64,
+    pub story_id: i64,
+    pub source_id: i64,
+    /// The source's slug and name: `source:` matches either's words.
+    pub source: String,
+    pub author: Option<String>,
+    /// BCP 47 tag when known; English (or unknown) text is stemmed, other languages are matched
+    /// word for word.
+    pub language: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub published_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    #[default]
+    Relevance,
+    Newest,
+}
+
+/// One matching article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub id: i64,
+    pub score: f32,
+}
+
+/// The best `hits` (at most the limit asked for) and how many articles matched in all.
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    snippets: Option<SnippetGenerator>,
+    snippets_plain: Option<SnippetGenerator>,
+}
+
+impl SearchResults {
+    /// The passage of `text` that best matches the query, HTML-escaped, with the matching words
+    /// in `<b>`; empty when no word of the query is in it.
+    pub fn snippet(&self, text: &str) -> String {
+        for generator in [&self.snippets, &self.snippets_plain].into_iter().flatten() {
+            let snippet = generator.snippet(text);
+            if !snippet.highlighted().is_empty() {
+                return snippet.to_html();
+            }
+        }
+        String::new()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    story_id: Field,
+    source_id: Field,
+    published: Field,
+    source: Field,
+    author: Field,
+    language: Field,
+    title: Field,
+    text: Field,
+    title_plain: Field,
+    text_plain: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let filter_words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PLAIN)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let fields = Fields {
+        id: b.add_i64_field("id", INDEXED | FAST),
+        story_id: b.add_i64_field("story_id", FAST),
+        source_id: b.add_i64_field("source_id", INDEXED),
+        published: b.add_i64_field("published", INDEXED | FAST),
+        source: b.add_text_field("source", filter_words.clone()),
+        author: b.add_text_field("author", filter_words),
+        language: b.add_text_field("language", STRING),
+        title: b.add_text_field("title", words(STEMMED)),
+        text: b.add_text_field("text", words(STEMMED)),
+        title_plain: b.add_text_field("title_plain", words(PLAIN)),
+        text_plain: b.add_text_field("text_plain", words(PLAIN)),
+    };
+    (b.build(), fields)
+}
+
+fn analyzers() -> (TextAnalyzer, TextAnalyzer) {
+    let stemmed = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let plain = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build();
+    (stemmed, plain)
+}
+
+/// English, or unknown (most feeds do not say): stemmed.
+fn is_english(language: Option<&str>) -> bool {
+    language.is_none_or(|l| {
+        let l = l.trim().to_ascii_lowercase();
+        l.is_empty() || l == "en" || l.starts_with("en-") || l.starts_with("en_")
+    })
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when there is none. An index written by another
+    /// version, or one that cannot be read, is an error: the caller rebuilds it.
+    pub fn open(dir: &Path) -> Result<SearchIndex, SearchError> {
+        let open_error = |message: String| SearchError::Open {
+            path: dir.display().to_string(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
+        let version_file = dir.join("linkx-index-version");
+        let (schema, fields) = schema();
+        let index = if dir.join("meta.json").exists() {
+            let version = std::fs::read_to_string(&version_file).unwrap_or_default();
+            if version.trim() != INDEX_VERSION.to_string() {
+                return Err(open_error(format!(
+                    "written by another version (index version {:?}, expected {INDEX_VERSION}); run `linkx reindex`",
+                    version.trim()
+                )));
+            }
+            let index = Index::open_in_dir(dir).map_err(|e| open_error(e.to_string()))?;
+            if index.schema() != schema {
+                return Err(open_error("unexpected schema; run `linkx reindex`".into()));
+            }
+            index
+        } else {
+            let index = Index::create_in_dir(dir, schema).map_err(|e| open_error(e.to_string()))?;
+            std::fs::write(&version_file, INDEX_VERSION.to_string())
+                .map_err(|e| open_error(e.to_string()))?;
+            index
+        };
+        Self::with_index(index, fields)
+    }
+
+    /// An index in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<SearchIndex, SearchError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
+        let (stemmed, plain) = analyzers();
+        index.tokenizers().register(STEMMED, stemmed);
+        index.tokenizers().register(PLAIN, plain);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+        })
+    }
+
+    /// Deletes everything in `dir` so [`SearchIndex::open`] starts afresh.
+    pub fn destroy(dir: &Path) -> std::io::Result<()> {
+        match std::fs::remove_dir_all(dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter, &Fields) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            // Two indexing threads keep one core free for the site.
+            *guard = Some(self.index.writer_with_num_threads(2, WRITER_MEMORY)?);
+        }
+        match guard.as_mut() {
+            Some(writer) => f(writer, &self.fields),
+            None => Err(SearchError::Open {
+                path: String::new(),
+                message: "no index writer".into(),
+            }),
+        }
+    }
+
+    fn document(&self, d: &IndexDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_i64(f.id, d.id);
+        doc.add_i64(f.story_id, d.story_id);
+        doc.add_i64(f.source_id, d.source_id);
+        doc.add_i64(f.published, d.published_at);
+        doc.add_text(f.source, &d.source);
+        if let Some(author) = &d.author {
+            doc.add_text(f.author, author);
+        }
+        if let Some(language) = &d.language {
+            doc.add_text(f.language, language.to_ascii_lowercase());
+        }
+        let (title, text) = if is_english(d.language.as_deref()) {
+            (f.title, f.text)
+        } else {
+            (f.title_plain, f.text_plain)
+        };
+        doc.add_text(title, &d.title);
+        doc.add_text(text, &d.text);
+        doc
+    }
+
+    /// Adds or replaces articles (by id). Call [`SearchIndex::commit`] to make them searchable.
+    pub fn upsert(&self, docs: &[IndexDoc]) -> Result<(), SearchError> {
+        self.with_writer(|writer, f| {
+            for d in docs {
+                writer.delete_term(Term::from_field_i64(f.id, d.id));
+                writer.add_document(self.document(d))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes articles by id.
+    pub fn delete(&self, ids: &[i64]) -> Result<(), SearchError> {
+        self.with_writer(|writer, f| {
+            for &id in ids {
+                writer.delete_term(Term::from_field_i64(f.id, id));
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes every article of a source.
+    pub fn delete_source(&self, source_id: i64) -> Result<(), SearchError> {
+        self.with_writer(|writer, f| {
+            writer.delete_term(Term::from_field_i64(f.source_id, source_id));
+            Ok(())
+        })
+    }
+
+    /// Removes everything (before a rebuild).
+    pub fn clear(&self) -> Result<(), SearchError> {
+        self.with_writer(|writer, _| {
+            writer.delete_all_documents()?;
+            Ok(())
+        })
+    }
+
+    /// Makes every change so far durable and visible to searches.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.with_writer(|writer, _| {
+            writer.commit()?;
+            Ok(())
+        })?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Articles in the index.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The best `limit` articles for `query` (after skipping `offset`), and the total count.
+    pub fn search(
+        &self,
+        query: &ParsedQuery,
+        sort: SortBy,
+        limit: usize,
+        offset: usize,
+    ) -> Result<SearchResults, SearchError> {
+        let compiled = self.compile(query);
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
+        let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
+            SortBy::Relevance => searcher.search(&compiled, &(top.order_by_score(), Count))?,
+            SortBy::Newest => {
+                let (docs, total) = searcher.search(
+                    &compiled,
+                    &(
+                        top.order_by_fast_field::<i64>("published", Order::Desc),
+                        Count,
+                    ),
+                )?;
+                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
+            }
+        };
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let ids = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .i64("id")?;
+            if let Some(id) = ids.first(address.doc_id) {
+                hits.push(Hit { id, score });
+            }
+        }
+        let has_words = !query.words().is_empty();
+        let snippets = has_words
+            .then(|| SnippetGenerator::create(&searcher, &compiled, self.fields.text).ok())
+            .flatten();
+        let snippets_plain = has_words
+            .then(|| SnippetGenerator::create(&searcher, &compiled, self.fields.text_plain).ok())
+            .flatten();
+        Ok(SearchResults {
+            total,
+            hits,
+            snippets,
+            snippets_plain,
+        })
+    }
+
+    /// Tokens of `text` as the field of `stemmed` (or plain) analysis indexes them.
+    fn tokens(&self, text: &str, stemmed: bool) -> Vec<String> {
+        let name = if stemmed { STEMMED } else { PLAIN };
+        let Some(mut analyzer) = self.index.tokenizers().get(name) else {
+            return Vec::new();
+        };
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// A word or phrase matched in title (boosted) or text, stemmed or plain.
+    fn words_query(&self, words: &str) -> Option<Box<dyn Query>> {
+        let f = self.fields;
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (stemmed, title, text) in [
+            (true, f.title, f.text),
+            (false, f.title_plain, f.text_plain),
+        ] {
+            let tokens = self.tokens(words, stemmed);
+            for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
+                let q: Box<dyn Query> = match tokens.as_slice() {
+                    [] => continue,
+                    [one] => Box::new(TermQuery::new(
+                        Term::from_field_text(field, one),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    many => Box::new(PhraseQuery::new(
+                        many.iter()
+                            .map(|t| Term::from_field_text(field, t))
+                            .collect(),
+                    )),
+                };
+                alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+            }
+        }
+        (!alternatives.is_empty())
+            .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+    }
+
+    fn compile(&self, q: &ParsedQuery) -> BooleanQuery {
+        let f = self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for words in q.words() {
+            // A word that analysis drops entirely (punctuation) adds no condition.
+            if let Some(query) = self.words_query(words) {
+                clauses.push((Occur::Must, query));
+            }
+        }
+        for words in &q.excluded {
+            if let Some(query) = self.words_query(words) {
+                clauses.push((Occur::MustNot, query));
+            }
+        }
+        for (field, values) in [(f.source, &q.sources), (f.author, &q.authors)] {
+            for value in values {
+                let tokens = self.tokens(value, false);
+                let terms: Vec<(Occur, Box<dyn Query>)> = tokens
+                    .iter()
+                    .map(|t| {
+                        (
+                            Occur::Must,
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(field, t),
+                                IndexRecordOption::Basic,
+                            )) as Box<dyn Query>,
+                        )
+                    })
+                    .collect();
+                if terms.is_empty() {
+                    continue;
+                }
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(terms))));
+            }
+        }
+        if q.after.is_some() || q.before.is_some() {
+            let lower = q.after.map_or(Bound::Unbounded, |t| {
+                Bound::Included(Term::from_field_i64(f.published, t))
+            });
+            let upper = q.before.map_or(Bound::Unbounded, |t| {
+                Bound::Excluded(Term::from_field_i64(f.published, t))
+            });
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        if !clauses.iter().any(|(occur, _)| *occur == Occur::Must) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        BooleanQuery::new(clauses)
+    }
+}

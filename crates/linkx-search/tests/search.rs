@@ -1,0 +1,232 @@
+//! The search index on its own: what readers type, what they get back.
+#![allow(clippy::unwrap_used)]
+
+use linkx_search::{IndexDoc, SearchIndex, SortBy, parse_query};
+
+fn doc(id: i64, source: &str, title: &str, text: &str, day: i64) -> IndexDoc {
+    IndexDoc {
+        id,
+        story_id: id,
+        source_id: if source.starts_with("bbc") { 1 } else { 2 },
+        source: source.to_string(),
+        author: Some("Ana Silva".into()),
+        language: None,
+        title: title.into(),
+        text: text.into(),
+        // 2026-11-01 plus `day` days.
+        published_at: 1_793_491_200 + day * 86_400,
+    }
+}
+
+fn corpus() -> Vec<IndexDoc> {
+    vec![
+        doc(
+            1,
+            "bbc-news BBC News",
+            "Drone attack on Kadhimi's residence",
+            "Iraqi prime minister Mustafa al-Kadhimi survived a drone attack on his residence in Baghdad.",
+            5,
+        ),
+        doc(
+            2,
+            "reuters Reuters",
+            "Iraq PM unhurt after drones target home",
+            "Explosive-laden drones targeted the home of Prime Minister Kadhimi, officials said.",
+            6,
+        ),
+        doc(
+            3,
+            "bbc-news BBC News",
+            "Flood barrier approved",
+            "The council approved a flood barrier after record spring floods.",
+            7,
+        ),
+        doc(
+            4,
+            "reuters Reuters",
+            "Rumour about Kadhimi denied",
+            "A rumour about a second drone attack was denied.",
+            8,
+        ),
+    ]
+}
+
+fn ids(index: &SearchIndex, query: &str, sort: SortBy) -> Vec<i64> {
+    let q = parse_query(query).unwrap();
+    index
+        .search(&q, sort, 20, 0)
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+fn indexed() -> SearchIndex {
+    let index = SearchIndex::in_memory().unwrap();
+    index.upsert(&corpus()).unwrap();
+    index.commit().unwrap();
+    index
+}
+
+#[test]
+fn words_match_title_first_with_english_stemming() {
+    let index = indexed();
+    let found = ids(&index, "drone", SortBy::Relevance);
+    assert_eq!(
+        found.len(),
+        3,
+        "drone, drones and 'drone attack' all match: {found:?}"
+    );
+    assert!(found.contains(&2), "drones (plural) is stemmed to drone");
+    assert_eq!(ids(&index, "Kadhimi drone", SortBy::Relevance).len(), 3);
+    assert_eq!(
+        ids(&index, "kadhimi flood", SortBy::Relevance),
+        Vec::<i64>::new()
+    );
+    // The title counts more than the text.
+    assert_eq!(ids(&index, "attack", SortBy::Relevance)[0], 1);
+}
+
+#[test]
+fn phrases_exclusions_sources_and_dates_filter() {
+    let index = indexed();
+    assert_eq!(ids(&index, "\"drone attack\"", SortBy::Relevance).len(), 2);
+    assert_eq!(
+        ids(&index, "\"attack drone\"", SortBy::Relevance),
+        Vec::<i64>::new()
+    );
+    let mut no_rumour = ids(&index, "kadhimi -rumour", SortBy::Relevance);
+    no_rumour.sort();
+    assert_eq!(no_rumour, [1, 2]);
+    assert_eq!(ids(&index, "kadhimi source:bbc", SortBy::Relevance), [1]);
+    assert_eq!(ids(&index, "source:reuters", SortBy::Newest), [4, 2]);
+    assert_eq!(ids(&index, "kadhimi after:2026-11-08", SortBy::Newest), [4]);
+    assert_eq!(
+        ids(&index, "kadhimi before:2026-11-08", SortBy::Newest),
+        [2, 1]
+    );
+    assert_eq!(ids(&index, "author:silva flood", SortBy::Relevance), [3]);
+}
+
+#[test]
+fn updates_replace_and_deletes_remove() {
+    let index = indexed();
+    let mut changed = doc(
+        3,
+        "bbc-news BBC News",
+        "Flood barrier cancelled",
+        "The council cancelled the barrier.",
+        7,
+    );
+    changed.story_id = 1;
+    index.upsert(&[changed]).unwrap();
+    index.commit().unwrap();
+    assert_eq!(index.len(), 4);
+    assert_eq!(ids(&index, "cancelled", SortBy::Relevance), [3]);
+    assert!(ids(&index, "approved", SortBy::Relevance).is_empty());
+    index.delete(&[1]).unwrap();
+    index.delete_source(2).unwrap();
+    index.commit().unwrap();
+    assert_eq!(ids(&index, "kadhimi", SortBy::Relevance), Vec::<i64>::new());
+    assert_eq!(index.len(), 1);
+}
+
+#[test]
+fn snippets_highlight_and_escape_indexed_text() {
+    let index = SearchIndex::in_memory().unwrap();
+    let hostile = "<script>alert(1)</script> The drone <img src=x onerror=alert(1)> flew & landed.";
+    index
+        .upsert(&[doc(9, "x", "Drone news", hostile, 0)])
+        .unwrap();
+    index.commit().unwrap();
+    let results = index
+        .search(&parse_query("drone").unwrap(), SortBy::Relevance, 10, 0)
+        .unwrap();
+    let snippet = results.snippet(hostile);
+    assert!(snippet.contains("<b>drone</b>"), "{snippet}");
+    assert!(
+        !snippet.contains("<script") && !snippet.contains("<img"),
+        "{snippet}"
+    );
+    assert!(
+        snippet.contains("&lt;script&gt;") || !snippet.contains("script"),
+        "{snippet}"
+    );
+    assert_eq!(results.snippet("nothing relevant here"), "");
+}
+
+#[test]
+fn other_languages_are_matched_word_for_word() {
+    let index = SearchIndex::in_memory().unwrap();
+    let mut fr = doc(
+        5,
+        "lemonde Le Monde",
+        "Les inondations à Paris",
+        "Les inondations touchent la capitale.",
+        0,
+    );
+    fr.language = Some("fr".into());
+    let mut el = doc(
+        6,
+        "kathimerini",
+        "Πλημμύρες στην Αθήνα",
+        "Οι πλημμύρες έπληξαν την πόλη.",
+        0,
+    );
+    el.language = Some("el".into());
+    index.upsert(&[fr, el]).unwrap();
+    index.commit().unwrap();
+    assert_eq!(ids(&index, "inondations", SortBy::Relevance), [5]);
+    assert_eq!(ids(&index, "πλημμύρες", SortBy::Relevance), [6]);
+    assert_eq!(ids(&index, "Αθήνα", SortBy::Relevance), [6], "case-folded");
+}
+
+#[test]
+fn pages_and_totals() {
+    let index = SearchIndex::in_memory().unwrap();
+    let docs: Vec<IndexDoc> = (1..=25)
+        .map(|i| {
+            doc(
+                i,
+                "wire",
+                &format!("Storm update {i}"),
+                "The storm moved north.",
+                i,
+            )
+        })
+        .collect();
+    index.upsert(&docs).unwrap();
+    index.commit().unwrap();
+    let q = parse_query("storm").unwrap();
+    let first = index.search(&q, SortBy::Newest, 10, 0).unwrap();
+    assert_eq!(first.total, 25);
+    assert_eq!(
+        first.hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+        (16..=25).rev().collect::<Vec<_>>()
+    );
+    let third = index.search(&q, SortBy::Newest, 10, 20).unwrap();
+    assert_eq!(third.hits.len(), 5);
+}
+
+#[test]
+fn an_index_on_disk_survives_reopening_and_another_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    {
+        let index = SearchIndex::open(&path).unwrap();
+        index.upsert(&corpus()).unwrap();
+        index.commit().unwrap();
+    }
+    let index = SearchIndex::open(&path).unwrap();
+    assert_eq!(index.len(), 4);
+    drop(index);
+    std::fs::write(path.join("linkx-index-version"), "0").unwrap();
+    let err = SearchIndex::open(&path).err().unwrap().to_string();
+    assert!(err.contains("linkx reindex"), "{err}");
+    SearchIndex::destroy(&path).unwrap();
+    assert_eq!(SearchIndex::open(&path).unwrap().len(), 0);
+    // A damaged index is an error to rebuild from, not a panic.
+    std::fs::write(path.join("meta.json"), "{not json").unwrap();
+    assert!(SearchIndex::open(&path).is_err());
+}
