@@ -72,6 +72,8 @@ pub struct IngestCounts {
 pub struct Ingested {
     pub counts: IngestCounts,
     pub new_ids: Vec<(usize, i64)>,
+    /// Articles whose stored text changed.
+    pub updated_ids: Vec<i64>,
 }
 
 const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
@@ -124,6 +126,7 @@ impl Store {
         let (_writer, mut tx) = self.begin_write().await?;
         let mut counts = IngestCounts::default();
         let mut new_ids = Vec::new();
+        let mut updated_ids = Vec::new();
         for (index, article) in articles.iter().enumerate() {
             let existing = sqlx::query(
                 "SELECT id, source_id, title, summary_html, content_html, updated_at FROM articles
@@ -194,11 +197,12 @@ impl Store {
                         counts.unchanged += 1;
                         continue;
                     }
+                    let id: i64 = row.try_get("id")?;
                     sqlx::query(
                         "UPDATE articles SET title = $2, slug = $3, author = $4, summary_html = $5, content_html = $6, body_text = $7,
                              excerpt = $8, image_url = COALESCE($9, image_url), updated_at = $10 WHERE id = $1",
                     )
-                    .bind(row.try_get::<i64, _>("id")?)
+                    .bind(id)
                     .bind(&article.title)
                     .bind(&article.slug)
                     .bind(&article.author)
@@ -211,6 +215,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                     counts.updated += 1;
+                    updated_ids.push(id);
                     after_write();
                 }
             }
@@ -224,7 +229,11 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.bump_generation();
-        Ok(Ingested { counts, new_ids })
+        Ok(Ingested {
+            counts,
+            new_ids,
+            updated_ids,
+        })
     }
 
     /// An article and the other articles of its story, earliest first: what an article page
@@ -395,4 +404,98 @@ impl Store {
         .await?;
         row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
     }
+
+    /// What the search index needs of these articles (missing ids are left out).
+    pub async fn index_rows(&self, ids: &[i64]) -> Result<Vec<IndexRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let sql = format!("{INDEX_SELECT} WHERE a.id IN ({list})");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.pool)
+                .await?;
+            for row in &rows {
+                out.push(index_row(row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` articles with ids above `after_id`, in id order (rebuilding the index).
+    pub async fn index_rows_after(&self, after_id: i64, limit: i64) -> Result<Vec<IndexRow>> {
+        let sql = format!(
+            "{INDEX_SELECT} WHERE a.id > $1 ORDER BY a.id LIMIT {}",
+            limit.max(1)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(index_row).collect()
+    }
+
+    /// Listing cards of these articles (missing ids are left out), in no particular order.
+    pub async fn cards(&self, ids: &[i64]) -> Result<Vec<ArticleView>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!("{CARD_SELECT} WHERE a.id IN ({list})");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(view_from_row).collect()
+    }
+
+    /// The plain text of these articles, for search snippets.
+    pub async fn texts(&self, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT id, body_text FROM articles WHERE id IN ({list})");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+}
+
+/// An article as the search index takes it.
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    pub id: i64,
+    pub story_id: i64,
+    pub source_id: i64,
+    pub source_slug: String,
+    pub source_name: String,
+    pub author: Option<String>,
+    pub title: String,
+    pub body_text: String,
+    pub published_at: i64,
+}
+
+const INDEX_SELECT: &str =
+    "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.slug AS source_slug,
+    s.name AS source_name, a.author, a.title, a.body_text, a.published_at
+    FROM articles a JOIN sources s ON s.id = a.source_id";
+
+fn index_row(row: &SqliteRow) -> Result<IndexRow> {
+    Ok(IndexRow {
+        id: row.try_get("id")?,
+        story_id: row.try_get("story_id")?,
+        source_id: row.try_get("source_id")?,
+        source_slug: row.try_get("source_slug")?,
+        source_name: row.try_get("source_name")?,
+        author: row.try_get("author")?,
+        title: row.try_get("title")?,
+        body_text: row.try_get("body_text")?,
+        published_at: row.try_get("published_at")?,
+    })
 }

@@ -11,7 +11,7 @@ mod notifications;
 mod sources;
 mod stories;
 
-pub use articles::{ArticleView, IngestCounts, Ingested, NewArticle, SitemapEntry};
+pub use articles::{ArticleView, IndexRow, IngestCounts, Ingested, NewArticle, SitemapEntry};
 pub use comments::{CommentView, NewComment};
 pub use notifications::{NotificationJob, NotificationOutcome};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};

@@ -10,6 +10,7 @@ mod feeds;
 pub mod keys;
 mod ops;
 mod pages;
+pub mod search;
 mod view;
 
 pub use error::WebError;
@@ -58,6 +59,9 @@ pub struct AppState {
     /// Cookies get `Secure` when the site is served over https.
     secure_cookies: bool,
     notifications: bool,
+    pub search: Option<Arc<linkx_search::SearchIndex>>,
+    /// False while the index is being rebuilt: search says so instead of showing partial results.
+    search_ready: Arc<AtomicBool>,
 }
 
 /// How the site behaves beyond what it says about itself.
@@ -68,6 +72,8 @@ pub struct Options {
     pub theme_dir: Option<PathBuf>,
     /// Reply mails can be sent (SMTP is configured): the form offers "notify me of replies".
     pub notifications: bool,
+    /// The search index (`None`: search says it is unavailable; every other page works).
+    pub search: Option<Arc<linkx_search::SearchIndex>>,
 }
 
 impl Default for Options {
@@ -77,12 +83,13 @@ impl Default for Options {
             clock: Arc::new(linkx_core::SystemClock),
             theme_dir: None,
             notifications: false,
+            search: None,
         }
     }
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -94,6 +101,7 @@ const TEMPLATES: [(&str, &str); 12] = [
     ("error.html", include_str!("../templates/error.html")),
     ("comments.html", include_str!("../templates/comments.html")),
     ("thread.html", include_str!("../templates/thread.html")),
+    ("search.html", include_str!("../templates/search.html")),
     (
         "comment_edit.html",
         include_str!("../templates/comment_edit.html"),
@@ -131,6 +139,8 @@ impl AppState {
             comments: Arc::new(options.comments),
             clock: options.clock,
             notifications: options.notifications,
+            search: options.search,
+            search_ready: Arc::new(AtomicBool::new(false)),
             site: Arc::new(site),
             templates: Arc::new(env),
             ready: Arc::new(AtomicBool::new(false)),
@@ -142,6 +152,11 @@ impl AppState {
 
     pub fn set_ready(&self) {
         self.ready.store(true, Ordering::Release);
+    }
+
+    /// The search index holds every article: search results are complete.
+    pub fn set_search_ready(&self) {
+        self.search_ready.store(true, Ordering::Release);
     }
 }
 
@@ -230,6 +245,9 @@ pub fn app(state: AppState) -> Router {
         .route("/s/{id}", get(pages::story))
         .route("/source/{slug}", get(pages::source))
         .route("/sources", get(pages::sources))
+        .route("/search", get(search::search_page))
+        .route("/api/v1/search", get(search::search_api))
+        .route("/opensearch.xml", get(search::opensearch))
         .route("/feed.atom", get(feeds::atom))
         .route("/rss.xml", get(feeds::rss))
         .route("/feed.json", get(feeds::json_feed))

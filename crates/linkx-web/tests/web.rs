@@ -10,6 +10,7 @@ use linkx_web::{AppState, Options, SiteInfo, app};
 use tower::ServiceExt;
 
 mod comments;
+mod search;
 
 struct Site {
     _dir: tempfile::TempDir,

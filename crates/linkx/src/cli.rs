@@ -80,6 +80,20 @@ pub enum Command {
         #[command(subcommand)]
         command: CommentsCommand,
     },
+    /// Search the archive: one story per result, its best-matching article first. Words,
+    /// "a phrase", -excluded, source:name, author:name, after:2026-11-01, before:2026-12.
+    Search {
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+        /// Newest first instead of best match first.
+        #[arg(long)]
+        newest: bool,
+        /// Page of results (10 stories per page).
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+    },
+    /// Rebuild the search index from the database, with a progress bar.
+    Reindex,
     /// Check the configuration file and print what it sets.
     CheckConfig,
     /// Apply pending database migrations.

@@ -28,6 +28,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "imported {} file(s): {} new article(s)",
                 counts.files, counts.new_articles
             );
+            catch_up_search_index(&settings, &store).await;
             Ok(())
         }
         Command::Source { command } => source(settings, command).await,
@@ -46,6 +47,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             crate::comments::run(&store, command).await
         }
+        Command::Search {
+            query,
+            newest,
+            page,
+        } => search(&settings, &query.join(" "), newest, page).await,
+        Command::Reindex => reindex(&settings).await,
         Command::CheckConfig => check_config(&settings),
         Command::Migrate => {
             let store = open_store(&settings).await?;
@@ -71,6 +78,7 @@ async fn poll_context(
     settings: &Settings,
     store: Store,
     base_url: &str,
+    search: Option<Arc<crate::search::SearchSync>>,
 ) -> anyhow::Result<Arc<PollContext>> {
     let abort_after_writes = match std::env::var(FAULT_ABORT_AFTER_WRITES) {
         Ok(v) => Some(
@@ -87,6 +95,7 @@ async fn poll_context(
         abort_after_writes,
         writes: AtomicU64::new(0),
         stories: crate::stories::StoryDesk::load(&store, SystemClock.now()).await?,
+        search,
         store,
     }))
 }
@@ -111,6 +120,104 @@ async fn sync_configured_sources(
         }
     }
     Ok(added)
+}
+
+/// Brings the search index in step with the store after a CLI change; when the server holds the
+/// index, it catches up by itself at its next check.
+async fn catch_up_search_index(settings: &Settings, store: &Store) {
+    let result = async {
+        let (index, fresh) = crate::search::open_index(&settings.data_dir)?;
+        crate::search::rebuild_if_out_of_step(store, &Arc::new(index), fresh).await
+    }
+    .await;
+    if let Err(e) = result {
+        eprintln!(
+            "note: search index not updated now ({e}); it is rebuilt when `linkx serve` starts, or with `linkx reindex`"
+        );
+    }
+}
+
+async fn search(settings: &Settings, query: &str, newest: bool, page: usize) -> anyhow::Result<()> {
+    use linkx_web::search::{Problem, find_stories};
+    let store = open_store(settings).await?;
+    let (index, fresh) = crate::search::open_index(&settings.data_dir)?;
+    let stored = u64::try_from(store.count_articles().await?).unwrap_or(0);
+    if fresh || index.len() != stored {
+        eprintln!(
+            "note: the search index holds {} of {stored} articles; `linkx reindex` brings it up to date",
+            index.len()
+        );
+    }
+    let sort = if newest {
+        linkx_search::SortBy::Newest
+    } else {
+        linkx_search::SortBy::Relevance
+    };
+    let base_url = settings.base_url(crate::settings::DEFAULT_LISTEN);
+    match find_stories(&store, Arc::new(index), query, sort, page).await {
+        Ok(outcome) => {
+            println!(
+                "{} article(s) in {} stor{} match",
+                outcome.matched_articles,
+                outcome.stories_total,
+                if outcome.stories_total == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            );
+            for hit in &outcome.stories {
+                let a = &hit.article;
+                let when = chrono::DateTime::from_timestamp(a.published_at, 0)
+                    .unwrap_or_default()
+                    .format("%Y-%m-%d %H:%M");
+                println!("\n{} — {}, {when}", a.title, a.source_name);
+                println!("  {base_url}/a/{}/{}", a.id, a.slug);
+                let snippet = linkx_core::text::html_to_text(&hit.snippet_html);
+                if !snippet.is_empty() {
+                    println!("  {}", snippet.replace('\n', " "));
+                }
+                if hit.more > 0 {
+                    println!(
+                        "  and {} more report(s): {base_url}/s/{}",
+                        hit.more, a.story_id
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(Problem::Query(message)) => Err(UsageError(message).into()),
+        Err(Problem::Unavailable(message)) => Err(anyhow::anyhow!(message)),
+        Err(Problem::Internal(e)) => Err(e.into()),
+    }
+}
+
+async fn reindex(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let (index, _) = crate::search::open_index(&settings.data_dir)?;
+    let index = Arc::new(index);
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} indexing [{bar:30}] {pos}/{len} articles ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let indexed = crate::search::rebuild(&store, &index, |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!("{e}. Is `linkx serve` running on this data directory? It keeps the index up to date itself; stop it to rebuild by hand.")
+    })?;
+    bar.finish_and_clear();
+    println!(
+        "search index rebuilt: {indexed} article(s) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Privacy housekeeping: commenters' IP address hashes are kept 30 days, then cleared (hourly).
@@ -153,11 +260,14 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         language: settings.config.site.language.clone(),
         base_url: base_url.clone(),
     };
+    let (index, must_rebuild) = crate::search::open_index(&settings.data_dir)?;
+    let index = Arc::new(index);
     let options = linkx_web::Options {
         comments: settings.config.comments.clone(),
         clock: Arc::new(SystemClock),
         theme_dir: settings.config.site.theme_dir.clone(),
         notifications: settings.config.smtp.url.is_some(),
+        search: Some(index.clone()),
     };
     let state = AppState::new(store.clone(), site, options).await?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
@@ -192,6 +302,19 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         }
         sync_configured_sources(&settings, &store, now).await?;
     }
+    // The demo is ready with its search index; a real site serves while a rebuild runs.
+    if demo {
+        crate::search::rebuild_if_out_of_step(&store, &index, must_rebuild).await?;
+        state.set_search_ready();
+    } else {
+        let (store, index, state) = (store.clone(), index.clone(), state.clone());
+        tokio::spawn(async move {
+            match crate::search::rebuild_if_out_of_step(&store, &index, must_rebuild).await {
+                Ok(_) => state.set_search_ready(),
+                Err(e) => tracing::error!(error = %e, "could not rebuild the search index"),
+            }
+        });
+    }
     state.set_ready();
     eprintln!("ready: {base_url}/");
     tokio::spawn(forget_old_ip_hashes(store.clone()));
@@ -210,10 +333,22 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     }
 
     if !demo {
-        let ctx = poll_context(&settings, store.clone(), &base_url).await?;
+        let search = Arc::new(crate::search::SearchSync::new(index.clone(), store.clone()));
+        let ctx = poll_context(&settings, store.clone(), &base_url, Some(search)).await?;
         let metrics = state.metrics.clone();
+        let (check_store, check_index) = (store.clone(), index.clone());
         tokio::spawn(async move {
+            let mut rounds = 0u64;
             loop {
+                rounds += 1;
+                // Every 10 minutes: catch up with changes other processes made to the store.
+                if rounds.is_multiple_of(40)
+                    && let Err(e) =
+                        crate::search::rebuild_if_out_of_step(&check_store, &check_index, false)
+                            .await
+                {
+                    tracing::error!(error = %e, "could not bring the search index up to date");
+                }
                 let on_done = |r: &crate::poll::PollReport| {
                     metrics.polls.fetch_add(1, Ordering::Relaxed);
                     metrics
@@ -244,7 +379,17 @@ async fn poll(settings: Settings, once: bool) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     sync_configured_sources(&settings, &store, SystemClock.now()).await?;
     let base_url = settings.base_url(crate::settings::DEFAULT_LISTEN);
-    let ctx = poll_context(&settings, store.clone(), &base_url).await?;
+    let search = match crate::search::open_index(&settings.data_dir) {
+        Ok((index, _)) => Some(Arc::new(crate::search::SearchSync::new(
+            Arc::new(index),
+            store.clone(),
+        ))),
+        Err(e) => {
+            eprintln!("warning: search index not updated ({e}); `linkx reindex` rebuilds it");
+            None
+        }
+    };
+    let ctx = poll_context(&settings, store.clone(), &base_url, search).await?;
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -323,6 +468,7 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
                 other => other.into(),
             })?;
             println!("removed source {id} and its articles");
+            catch_up_search_index(&settings, &store).await;
         }
         SourceCommand::ImportOpml { file } => {
             let text = std::fs::read_to_string(&file)

@@ -14,6 +14,7 @@ pub mod poll;
 pub mod process;
 pub mod robots;
 pub mod schedule;
+pub mod search;
 pub mod settings;
 pub mod sources;
 pub mod stories;

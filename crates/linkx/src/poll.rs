@@ -25,6 +25,8 @@ pub struct PollContext {
     pub writes: AtomicU64,
     /// The story stage: new articles are clustered right after they are stored.
     pub stories: crate::stories::StoryDesk,
+    /// New and changed articles are noted here for the search index (`None`: no index).
+    pub search: Option<Arc<crate::search::SearchSync>>,
 }
 
 /// What happened to one source in one poll.
@@ -116,6 +118,10 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
     {
         Ok(ingested) => {
             report.new_items = ingested.counts.new;
+            if let Some(search) = &ctx.search {
+                search.note(ingested.new_ids.iter().map(|(_, id)| *id));
+                search.note(ingested.updated_ids.iter().copied());
+            }
             // A failed story assignment leaves each new article a story of its own: nothing is
             // lost, and the site still shows it.
             if let Err(e) = ctx
@@ -275,6 +281,11 @@ pub async fn poll_due(
             None if report.not_modified => summary.not_modified += 1,
             None => summary.ok += 1,
         }
+    }
+    if let Some(search) = &ctx.search
+        && let Err(e) = search.flush().await
+    {
+        tracing::warn!(error = %e, "could not update the search index; it catches up when rebuilt");
     }
     Ok(summary)
 }

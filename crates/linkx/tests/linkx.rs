@@ -1046,3 +1046,49 @@ fn wordpress_comments_are_imported_onto_matching_articles_once() {
         stderr(&out)
     );
 }
+
+#[test]
+fn polled_articles_are_searchable_and_a_rebuild_gives_the_same_answers() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app());
+    rt.block_on(async {
+        let source = add(&app, "/feeds/daily-3.xml").await;
+        let (index, fresh) = linkx::search::open_index(app.dir.path()).unwrap();
+        assert!(fresh);
+        let index = std::sync::Arc::new(index);
+        let sync = std::sync::Arc::new(linkx::search::SearchSync::new(
+            index.clone(),
+            app.store.clone(),
+        ));
+        let ctx = app.poll_context().await;
+        let ctx = std::sync::Arc::new(linkx::poll::PollContext {
+            search: Some(sync),
+            ..std::sync::Arc::try_unwrap(ctx).ok().unwrap()
+        });
+        poll_source(&ctx, &source).await;
+        linkx::poll::poll_due(ctx.clone(), true, |_| {}, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(index.len(), 3, "indexed when the poll round ends");
+    });
+    let found = stdout(&app.linkx(&["search", "daily-3", "item", "2"]));
+    assert!(
+        found.contains("daily-3 item 2 — feeds/daily-3.xml"),
+        "{found}"
+    );
+    assert!(found.contains("/a/"), "{found}");
+    let before = stdout(&app.linkx(&["search", "daily-3", "--newest"]));
+    let out = app.linkx(&["reindex"]);
+    assert!(
+        stdout(&out).contains("search index rebuilt: 3 article(s)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        stdout(&app.linkx(&["search", "daily-3", "--newest"])),
+        before
+    );
+    let bad = app.linkx(&["search", "after:someday"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("expects a date"), "{}", stderr(&bad));
+}

@@ -41,6 +41,7 @@ async fn comment_site_with(config: CommentsConfig, notifications: bool) -> Comme
         clock: clock.clone(),
         theme_dir: None,
         notifications,
+        search: None,
     };
     let state = AppState::new(store.clone(), site_info(), options)
         .await

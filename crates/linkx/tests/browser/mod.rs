@@ -37,6 +37,7 @@ async fn serve(app: &TestApp, comments: CommentsConfig) -> String {
         clock: app.clock.clone(),
         theme_dir: None,
         notifications: false,
+        search: None,
     };
     let state = linkx_web::AppState::new(app.store.clone(), site, options)
         .await

@@ -279,6 +279,7 @@ impl TestApp {
             stories: linkx::stories::StoryDesk::load(&self.store, NOW)
                 .await
                 .unwrap(),
+            search: None,
         })
     }
 

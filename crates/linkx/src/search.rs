@@ -1,0 +1,147 @@
+//! Keeping the search index in step with the store. The pipeline notes new and changed
+//! articles; they are indexed in batches (one commit per batch, not per article). The index is
+//! derived data: when it is missing, damaged, from another version or out of step with the
+//! store, it is rebuilt from the store, and the site serves meanwhile.
+
+use linkx_search::{IndexDoc, SearchIndex};
+use linkx_store::{IndexRow, Store};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::Mutex;
+
+/// Articles read from the store per batch while rebuilding.
+const REBUILD_BATCH: i64 = 2_000;
+
+pub fn index_doc(row: IndexRow) -> IndexDoc {
+    IndexDoc {
+        id: row.id,
+        story_id: row.story_id,
+        source_id: row.source_id,
+        source: format!("{} {}", row.source_slug, row.source_name),
+        author: row.author,
+        language: None,
+        title: row.title,
+        text: row.body_text,
+        published_at: row.published_at,
+    }
+}
+
+/// The index of a data directory, and whether it must be rebuilt (it was missing, damaged or
+/// of another version, so it was started afresh).
+pub fn open_index(data_dir: &Path) -> anyhow::Result<(SearchIndex, bool)> {
+    let dir = data_dir.join("search");
+    let existed = dir.join("meta.json").exists();
+    match SearchIndex::open(&dir) {
+        Ok(index) => Ok((index, !existed)),
+        Err(e) => {
+            tracing::warn!(error = %e, "search index unusable; rebuilding it from the store");
+            SearchIndex::destroy(&dir)?;
+            Ok((SearchIndex::open(&dir)?, true))
+        }
+    }
+}
+
+/// Runs blocking index work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, linkx_search::SearchError> + Send + 'static,
+) -> anyhow::Result<T> {
+    Ok(tokio::task::spawn_blocking(f).await??)
+}
+
+/// Rebuilds the index from every article in the store; `progress(done, total)` after each
+/// batch. Returns how many articles were indexed.
+pub async fn rebuild(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    mut progress: impl FnMut(u64, u64),
+) -> anyhow::Result<u64> {
+    let total = u64::try_from(store.count_articles().await?).unwrap_or(0);
+    let i = index.clone();
+    blocking(move || i.clear()).await?;
+    let mut done = 0u64;
+    let mut after = 0;
+    loop {
+        let rows = store.index_rows_after(after, REBUILD_BATCH).await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = last.id;
+        done += rows.len() as u64;
+        let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
+        let i = index.clone();
+        blocking(move || i.upsert(&docs)).await?;
+        progress(done, total);
+    }
+    let i = index.clone();
+    blocking(move || i.commit()).await?;
+    Ok(done)
+}
+
+/// Rebuilds when the index does not hold exactly the store's articles (a `linkx source remove`
+/// or `linkx import` in another process, or a crash before a commit). Returns whether it did.
+pub async fn rebuild_if_out_of_step(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    must: bool,
+) -> anyhow::Result<bool> {
+    let stored = u64::try_from(store.count_articles().await?).unwrap_or(0);
+    if !must && index.len() == stored {
+        return Ok(false);
+    }
+    let indexed = rebuild(store, index, |_, _| {}).await?;
+    tracing::info!(articles = indexed, "search index rebuilt");
+    Ok(true)
+}
+
+/// Articles waiting to be indexed, and the index they go to.
+pub struct SearchSync {
+    pub index: Arc<SearchIndex>,
+    store: Store,
+    pending: Mutex<Vec<i64>>,
+}
+
+impl SearchSync {
+    pub fn new(index: Arc<SearchIndex>, store: Store) -> SearchSync {
+        SearchSync {
+            index,
+            store,
+            pending: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Notes articles that are new or changed.
+    pub fn note(&self, ids: impl IntoIterator<Item = i64>) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.extend(ids);
+    }
+
+    /// Indexes everything noted so far in one commit; returns how many articles.
+    pub async fn flush(&self) -> anyhow::Result<usize> {
+        let mut ids = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            std::mem::take(&mut *pending)
+        };
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let rows = match self.store.index_rows(&ids).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                // Keep them for the next flush rather than losing them.
+                self.note(ids);
+                return Err(e.into());
+            }
+        };
+        let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
+        let count = docs.len();
+        let index = self.index.clone();
+        blocking(move || {
+            index.upsert(&docs)?;
+            index.commit()
+        })
+        .await?;
+        Ok(count)
+    }
+}
