@@ -230,3 +230,53 @@ fn an_index_on_disk_survives_reopening_and_another_version_is_refused() {
     std::fs::write(path.join("meta.json"), "{not json").unwrap();
     assert!(SearchIndex::open(&path).is_err());
 }
+
+#[test]
+fn phrases_with_common_words_match_exactly() {
+    let index = SearchIndex::in_memory().unwrap();
+    index
+        .upsert(&[
+            doc(
+                1,
+                "a",
+                "Speech",
+                "The president gave the state of the union address.",
+                0,
+            ),
+            doc(2, "b", "Other", "The union of the state workers met.", 0),
+            doc(
+                3,
+                "c",
+                "Third",
+                "Out of the blue, a state visit; the union voted.",
+                0,
+            ),
+        ])
+        .unwrap();
+    index.commit().unwrap();
+    assert_eq!(
+        ids(&index, "\"state of the union\"", SortBy::Relevance),
+        [1]
+    );
+    assert_eq!(
+        ids(&index, "\"union of the state\"", SortBy::Relevance),
+        [2]
+    );
+    let mut of_the = ids(&index, "\"of the\"", SortBy::Relevance);
+    of_the.sort();
+    assert_eq!(of_the, [1, 2, 3]);
+    assert_eq!(ids(&index, "\"the union voted\"", SortBy::Relevance), [3]);
+    let results = index
+        .search(
+            &parse_query("\"state of the union\"").unwrap(),
+            SortBy::Relevance,
+            5,
+            0,
+        )
+        .unwrap();
+    let snippet = results.snippet("The president gave the state of the union address.");
+    assert!(
+        snippet.contains("<b>state</b>") && snippet.contains("<b>union</b>"),
+        "{snippet}"
+    );
+}
