@@ -5,6 +5,8 @@
 //!
 //! ARTICLES defaults to 1,000,000; DIR to a temporary directory (removed afterwards).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use linkx_search::{IndexDoc, SearchIndex, SortBy, parse_query};
 use std::time::Instant;
 
