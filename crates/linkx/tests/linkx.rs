@@ -1092,3 +1092,41 @@ fn polled_articles_are_searchable_and_a_rebuild_gives_the_same_answers() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("expects a date"), "{}", stderr(&bad));
 }
+
+#[tokio::test]
+async fn a_corrected_article_is_found_by_its_new_words_only() {
+    let app = spawn_app().await;
+    let source = add(&app, "/edited.xml").await;
+    let index = std::sync::Arc::new(linkx_search::SearchIndex::in_memory().unwrap());
+    let sync = std::sync::Arc::new(linkx::search::SearchSync::new(
+        index.clone(),
+        app.store.clone(),
+    ));
+    let ctx = std::sync::Arc::new(linkx::poll::PollContext {
+        search: Some(sync.clone()),
+        ..std::sync::Arc::try_unwrap(app.poll_context().await)
+            .ok()
+            .unwrap()
+    });
+    let find = |words: &str| {
+        let q = linkx_search::parse_query(words).unwrap();
+        index
+            .search(&q, linkx_search::SortBy::Relevance, 10, 0)
+            .unwrap()
+            .hits
+            .len()
+    };
+    poll_source(&ctx, &source).await;
+    sync.flush().await.unwrap();
+    assert_eq!((find("closes"), find("reopens")), (1, 0));
+    app.clock.advance(3600);
+    let source = reload(&app.store, source.id).await;
+    poll_source(&ctx, &source).await;
+    sync.flush().await.unwrap();
+    assert_eq!(
+        (find("closes"), find("reopens")),
+        (0, 1),
+        "the correction replaced the old text"
+    );
+    assert_eq!(index.len(), 1);
+}

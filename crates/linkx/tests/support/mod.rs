@@ -83,6 +83,7 @@ async fn feed(
 
 fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
     let state = (hits.clone(), base.clone());
+    let edited_base = base.clone();
     let site_html = "<!DOCTYPE html><html><head><title>Site</title>\
         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"Main\" href=\"/feeds/discovered.xml\">\
         <link rel=\"alternate\" type=\"application/atom+xml\" href=\"/feeds/other.xml\"></head><body>Hi</body></html>";
@@ -197,6 +198,25 @@ fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
             "/robots.txt",
             get(|| async { "User-agent: *\nDisallow: /private/\n" }),
         )
+        .route("/edited.xml", {
+            // The same item, corrected after the first fetch.
+            let (base, served) = (edited_base, Arc::new(AtomicUsize::new(0)));
+            get(move || {
+                let (base, served) = (base.clone(), served.clone());
+                async move {
+                    let (title, text) = if served.fetch_add(1, Ordering::SeqCst) == 0 {
+                        ("Bridge closes for repairs", "The old bridge closes for repairs.")
+                    } else {
+                        ("Bridge reopens early", "Correction: the bridge reopens early.")
+                    };
+                    format!(
+                        "<rss version=\"2.0\"><channel><title>Edited</title><link>{base}/</link>\
+                         <item><title>{title}</title><link>{base}/articles/edited/1</link><guid>edited-1</guid>\
+                         <pubDate>Mon, 16 Nov 2026 08:00:00 +0000</pubDate><description>{text}</description></item></channel></rss>"
+                    )
+                }
+            })
+        })
         .route(
             "/private/feed.xml",
             get(|| async { "<rss version=\"2.0\"><channel><title>p</title></channel></rss>" }),
