@@ -176,12 +176,23 @@ fn main() {
     indexing += started.elapsed().as_secs_f64();
     let size = dir_size(&dir);
     println!(
-        "indexed {count} articles ({:.0} MB of text) in {indexing:.1} s: {:.0} articles/s; index {:.0} MB ({:.0} bytes/article)",
+        "indexed {count} articles ({:.0} MB of text) in {indexing:.1} s: {:.0} articles/s; index {:.0} MB ({:.0} bytes/article), {} segments",
         text_bytes as f64 / 1e6,
         count as f64 / indexing,
         size as f64 / 1e6,
-        size as f64 / count as f64
+        size as f64 / count as f64,
+        index.segments()
     );
+    if std::env::var_os("SETTLE").is_some() {
+        let started = Instant::now();
+        index.wait_for_merges().expect("merges");
+        println!(
+            "background merges settled in {:.1} s: {} segments, {:.0} MB",
+            started.elapsed().as_secs_f64(),
+            index.segments(),
+            dir_size(&dir) as f64 / 1e6
+        );
+    }
 
     // Queries: words of middling frequency (the ones people search for), phrases of two
     // adjacent words taken from an article, and a word with a source and date filter.

@@ -327,6 +327,26 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Lets the background merges that the last commits started finish (the index's steady
+    /// state; a later write starts a new writer).
+    pub fn wait_for_merges(&self) -> Result<(), SearchError> {
+        let writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(writer) = writer {
+            writer.wait_merging_threads()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Segments the index is made of.
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Articles in the index.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
