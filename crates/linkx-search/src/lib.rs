@@ -330,11 +330,7 @@ impl SearchIndex {
     /// Lets the background merges that the last commits started finish (the index's steady
     /// state; a later write starts a new writer).
     pub fn wait_for_merges(&self) -> Result<(), SearchError> {
-        let writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(writer) = writer {
             writer.wait_merging_threads()?;
         }

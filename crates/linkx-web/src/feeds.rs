@@ -51,6 +51,36 @@ fn item_html(a: &ArticleView) -> String {
     )
 }
 
+/// What an Atom feed says about itself.
+struct AtomHead<'a> {
+    title: &'a str,
+    subtitle: Option<&'a str>,
+    id: &'a str,
+    self_url: &'a str,
+    alternate: &'a str,
+    updated: i64,
+}
+
+/// The XML declaration and the feed's own elements, escaped; entries follow.
+fn atom_head(h: &AtomHead<'_>) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+    );
+    let _ = write!(out, "<title>{}</title>\n", xml_escape(h.title));
+    if let Some(subtitle) = h.subtitle {
+        let _ = write!(out, "<subtitle>{}</subtitle>\n", xml_escape(subtitle));
+    }
+    let _ = write!(
+        out,
+        "<id>{}</id>\n<link rel=\"alternate\" href=\"{}\"/>\n<link rel=\"self\" href=\"{}\"/>\n<updated>{}</updated>\n",
+        xml_escape(h.id),
+        xml_escape(h.alternate),
+        xml_escape(h.self_url),
+        iso(h.updated),
+    );
+    out
+}
+
 fn page_url(state: &AppState, a: &ArticleView) -> String {
     format!("{}/a/{}/{}", state.site.base_url, a.id, a.slug)
 }
@@ -77,17 +107,14 @@ pub async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
         .map(|a| a.updated_at.unwrap_or(a.published_at))
         .max()
         .unwrap_or(0);
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
-    let _ = write!(
-        out,
-        "<title>{}</title>\n<subtitle>{}</subtitle>\n<id>{base}/</id>\n<link rel=\"alternate\" href=\"{base}/\"/>\n<link rel=\"self\" href=\"{base}/feed.atom\"/>\n<updated>{}</updated>\n",
-        xml_escape(&site.title),
-        xml_escape(&site.description),
-        iso(updated),
-        base = xml_escape(&site.base_url),
-    );
+    let mut out = atom_head(&AtomHead {
+        title: &site.title,
+        subtitle: Some(&site.description),
+        id: &format!("{}/", site.base_url),
+        self_url: &format!("{}/feed.atom", site.base_url),
+        alternate: &format!("{}/", site.base_url),
+        updated,
+    });
     for a in &items {
         let url = xml_escape(&page_url(&state, a));
         let _ = write!(
@@ -255,17 +282,14 @@ fn comments_feed(
         .map(|c| c.edited_at.unwrap_or(c.created_at))
         .max()
         .unwrap_or(0);
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
-    );
-    let _ = write!(
-        out,
-        "<title>{}</title>\n<id>{self_url}</id>\n<link rel=\"alternate\" href=\"{alternate}\"/>\n<link rel=\"self\" href=\"{self_url}\"/>\n<updated>{}</updated>\n",
-        xml_escape(title),
-        iso(updated),
-        self_url = xml_escape(self_url),
-        alternate = xml_escape(alternate),
-    );
+    let mut out = atom_head(&AtomHead {
+        title,
+        subtitle: None,
+        id: self_url,
+        self_url,
+        alternate,
+        updated,
+    });
     for c in comments {
         let url = xml_escape(&crate::comments::comment_url(state, c));
         let _ = write!(

@@ -1,7 +1,7 @@
 //! Reply notifications end to end: comments in the store, the mail job, a local SMTP server,
 //! and the confirm and unsubscribe links followed through the site.
 
-use crate::support::{NOW, TestApp, spawn_app, spawn_smtp_sink};
+use crate::support::{NOW, SmtpSink, TestApp, spawn_app, spawn_smtp_sink};
 use crate::{add, held_comment, page};
 use linkx::mail::{MailRound, Mailer, compose};
 use linkx::poll::poll_source;
@@ -27,6 +27,25 @@ fn comment(article_id: i64, who: &str, parent: Option<i64>, notify: bool) -> New
         notify,
         ..held_comment(article_id, 0, "unused@example.org")
     }
+}
+
+/// An app with one polled article, a local SMTP server (refusing mail when asked) and a
+/// mailer for it.
+async fn mail_setup(refuse: bool) -> (TestApp, SmtpSink, Mailer, i64) {
+    let app = spawn_app().await;
+    let sink = spawn_smtp_sink().await;
+    sink.refuse
+        .store(refuse, std::sync::atomic::Ordering::SeqCst);
+    let article = article_id(&app).await;
+    let smtp = SmtpConfig {
+        url: Some(sink.url.clone()),
+        from: Some("Test News <news@news.test>".into()),
+    };
+    let mailer = Mailer::from_config(&smtp, "http://t", &app.store)
+        .await
+        .unwrap()
+        .unwrap();
+    (app, sink, mailer, article)
 }
 
 /// Quoted-printable decoding, enough to read our own mails.
@@ -60,17 +79,7 @@ fn link(mail: &str, path: &str) -> String {
 
 #[tokio::test]
 async fn reply_mail_goes_once_to_an_unconfirmed_address_and_never_after_unsubscribing() {
-    let app = spawn_app().await;
-    let sink = spawn_smtp_sink().await;
-    let article = article_id(&app).await;
-    let smtp = SmtpConfig {
-        url: Some(sink.url.clone()),
-        from: Some("Test News <news@news.test>".into()),
-    };
-    let mailer = Mailer::from_config(&smtp, "http://t", &app.store)
-        .await
-        .unwrap()
-        .unwrap();
+    let (app, sink, mailer, article) = mail_setup(false).await;
     let store = &app.store;
     let ana = store
         .insert_comment(&comment(article, "Ana", None, true))
@@ -154,18 +163,7 @@ async fn reply_mail_goes_once_to_an_unconfirmed_address_and_never_after_unsubscr
 
 #[tokio::test]
 async fn a_failing_mail_server_is_retried_with_growing_pauses_then_given_up() {
-    let app = spawn_app().await;
-    let sink = spawn_smtp_sink().await;
-    sink.refuse.store(true, std::sync::atomic::Ordering::SeqCst);
-    let article = article_id(&app).await;
-    let smtp = SmtpConfig {
-        url: Some(sink.url.clone()),
-        from: Some("news@news.test".into()),
-    };
-    let mailer = Mailer::from_config(&smtp, "http://t", &app.store)
-        .await
-        .unwrap()
-        .unwrap();
+    let (app, sink, mailer, article) = mail_setup(true).await;
     let store = &app.store;
     let ana = store
         .insert_comment(&comment(article, "Ana", None, true))
