@@ -66,9 +66,9 @@ fn atom_head(h: &AtomHead<'_>) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
     );
-    let _ = write!(out, "<title>{}</title>\n", xml_escape(h.title));
+    let _ = writeln!(out, "<title>{}</title>", xml_escape(h.title));
     if let Some(subtitle) = h.subtitle {
-        let _ = write!(out, "<subtitle>{}</subtitle>\n", xml_escape(subtitle));
+        let _ = writeln!(out, "<subtitle>{}</subtitle>", xml_escape(subtitle));
     }
     let _ = write!(
         out,
