@@ -106,6 +106,8 @@ pub struct Clusterer {
     postings: Vec<Vec<(u32, f32)>>,
     /// Exact content → first doc with it.
     by_hash: HashMap<u64, usize>,
+    /// The first item with each lead (opening words), for teasers of it.
+    by_lead: HashMap<u64, usize>,
     /// LSH bands of the MinHash signatures → docs.
     bands: HashMap<(u8, u64), Vec<u32>>,
     docs: Vec<Doc>,
@@ -122,6 +124,7 @@ impl Clusterer {
             df: Vec::new(),
             postings: Vec::new(),
             by_hash: HashMap::new(),
+            by_lead: HashMap::new(),
             bands: HashMap::new(),
             docs: Vec::new(),
             stories: HashMap::new(),
@@ -165,10 +168,13 @@ impl Clusterer {
         let words = tokens(&body);
         let hash = content_hash(&words);
         let signature = minhash(&words);
+        let lead = text::lead_hash(&tokens(&item.text));
 
         let vector = self.vectorize(&item.title, &item.text);
         let (nearest_story, closest) = self.nearest_story(&vector, published);
-        let copy = self.find_copy(hash, &signature, published);
+        let copy = self
+            .find_copy(hash, &signature, published)
+            .or_else(|| lead.and_then(|l| self.find_lead(l, published)));
         let story = match placement {
             Placement::Known(story) => story,
             Placement::New(fresh) => copy
@@ -177,11 +183,15 @@ impl Clusterer {
                 .unwrap_or(fresh),
         };
         // A rewrite counts as a copy only of an item in the story the neighbours chose.
-        let duplicate_of = copy.or(closest
-            .filter(|&(doc, similarity)| {
-                similarity >= self.config.rewrite_similarity && self.docs[doc].story == story
-            })
-            .map(|(doc, _)| doc));
+        let duplicate_of = copy
+            .or(closest
+                .filter(|&(doc, similarity)| {
+                    similarity >= self.config.rewrite_similarity && self.docs[doc].story == story
+                })
+                .map(|(doc, _)| doc))
+            // An item published before the one it resembles is not its copy: it came first
+            // (the other one only reached us sooner).
+            .filter(|&d| self.docs[d].published <= published + 60);
         self.next_story = self.next_story.max(story.saturating_add(1));
 
         let index = self.docs.len();
@@ -195,6 +205,9 @@ impl Clusterer {
             words: u32::try_from(words.len()).unwrap_or(u32::MAX),
         });
         self.index(index, &vector, hash, &signature);
+        if let Some(lead) = lead {
+            self.by_lead.entry(lead).or_insert(index);
+        }
         let original = self.update_original(story, index);
         Assignment {
             id: item.id.clone(),
@@ -259,6 +272,14 @@ impl Clusterer {
             }
         }
         best.map(|(d, _)| d)
+    }
+
+    /// An earlier open item that opens with the same words (the article a teaser was cut from).
+    fn find_lead(&self, lead: u64, published: i64) -> Option<usize> {
+        self.by_lead
+            .get(&lead)
+            .copied()
+            .filter(|&d| self.is_open(d, published))
     }
 
     fn is_open(&self, doc: usize, published: i64) -> bool {

@@ -152,6 +152,16 @@ pub fn content_hash(words: &[String]) -> u64 {
     h
 }
 
+/// Words of the opening that identify a text's lead.
+pub const LEAD_WORDS: usize = 12;
+
+/// A hash of a text's first [`LEAD_WORDS`] words: a teaser cut from an article shares its
+/// lead, however short the teaser. `None` for texts shorter than that.
+pub fn lead_hash(words: &[String]) -> Option<u64> {
+    let lead = words.get(..LEAD_WORDS)?;
+    Some(mix(content_hash(lead) ^ 0x9e37_79b9_7f4a_7c15))
+}
+
 /// MinHash of the word 3-shingles (a text of fewer than 3 words is one shingle).
 pub fn minhash(words: &[String]) -> [u32; SIGNATURE] {
     let mut signature = [u32::MAX; SIGNATURE];
