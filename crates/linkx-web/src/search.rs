@@ -25,6 +25,10 @@ const MAX_HITS: usize = 500;
 /// A query taking longer than this is answered with an apology (the index keeps working).
 const QUERY_TIME_LIMIT: Duration = Duration::from_secs(2);
 
+/// Searches running at once in this process; more wait their turn within the time limit, so a
+/// burst of slow queries cannot take every core from the rest of the site.
+static SEARCH_SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SearchParams {
@@ -116,8 +120,19 @@ pub async fn find_stories(
 ) -> Result<Outcome, Problem> {
     let query = parse_query(query).map_err(|e| Problem::Query(e.to_string()))?;
     let page = page.clamp(1, MAX_HITS / PER_PAGE);
-    let work = tokio::task::spawn_blocking(move || index.search(&query, sort, MAX_HITS, 0));
-    let results = match tokio::time::timeout(QUERY_TIME_LIMIT, work).await {
+    let started = std::time::Instant::now();
+    let Ok(Ok(slot)) = tokio::time::timeout(QUERY_TIME_LIMIT, SEARCH_SLOTS.acquire()).await else {
+        return Err(Problem::Unavailable(
+            "Search is busy right now. Please try again in a moment.",
+        ));
+    };
+    let work = tokio::task::spawn_blocking(move || {
+        // Held until the search ends, even when the reader has been answered already.
+        let _slot = slot;
+        index.search(&query, sort, MAX_HITS, 0)
+    });
+    let remaining = QUERY_TIME_LIMIT.saturating_sub(started.elapsed());
+    let results = match tokio::time::timeout(remaining, work).await {
         Ok(Ok(Ok(results))) => results,
         Ok(Ok(Err(e))) => {
             tracing::error!(error = %e, "search failed");
