@@ -215,7 +215,7 @@ pub async fn render_article(
     a: &linkx_store::ArticleView,
     coverage: &[linkx_store::ArticleView],
     visitor: &Visitor,
-    mut form: FormState,
+    form: FormState,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let full = a.display == linkx_core::Display::Full;
@@ -251,6 +251,28 @@ pub async fn render_article(
     let excerpt_paragraphs: Vec<&str> = a.excerpt.split("\n\n").collect();
     let coverage_cards: Vec<_> = coverage.iter().map(card).collect();
 
+    let (section, thread_bytes) = comment_section(state, a, visitor, form).await?;
+    let html = render_html_sized(
+        state,
+        "article.html",
+        context! {
+            a => card(a), full, body_html, excerpt_paragraphs, canonical, json_ld,
+            coverage => coverage_cards, ..section
+        },
+        24 * 1024 + thread_bytes,
+    )?;
+    Ok(personal_page(state, visitor, status, html))
+}
+
+/// What the discussion under an article (or a story, through its original) needs: the
+/// thread, the reply form in the state `form` describes, and this visitor's form token. Also
+/// returns the thread's size, to size the page's buffer.
+async fn comment_section(
+    state: &AppState,
+    a: &linkx_store::ArticleView,
+    visitor: &Visitor,
+    mut form: FormState,
+) -> Result<(minijinja::Value, usize), WebError> {
     let closed = comments::comments_closed(state, a);
     let thread_html = comments::thread_html(state, a, visitor, closed).await?;
     let replying_to = match form.parent {
@@ -268,17 +290,23 @@ pub async fn render_article(
         form.parent = None;
     }
     let token = state.keys.form_token(&visitor.session, state.clock.now());
-    let capacity = 24 * 1024 + thread_html.len();
-    let html = render_html_sized(
-        state,
-        "article.html",
+    let bytes = thread_html.len();
+    Ok((
         context! {
-            a => card(a), full, body_html, excerpt_paragraphs, canonical, json_ld,
-            coverage => coverage_cards, thread_html, closed, form, token, replying_to,
-            notifications => state.notifications,
+            thread_html, closed, form, token, replying_to, notifications => state.notifications,
         },
-        capacity,
-    )?;
+        bytes,
+    ))
+}
+
+/// A page the visitor's session belongs to: never cached by others, and the session cookie set
+/// when this visit started it.
+fn personal_page(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    html: String,
+) -> Response {
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -286,7 +314,7 @@ pub async fn render_article(
         HeaderValue::from_static("private, no-cache"),
     );
     visitor.set_session_cookie(state, headers);
-    Ok(response)
+    response
 }
 
 pub async fn article_without_slug(
@@ -301,6 +329,8 @@ pub async fn article_without_slug(
 pub async fn story(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<ArticleQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let (story, mut articles) = state.store.story(id).await?.ok_or(WebError::NotFound)?;
@@ -319,11 +349,23 @@ pub async fn story(
         .map(|a| context! { a => card(a), original => a.id == original, copy => a.duplicate_of.is_some() })
         .collect();
     let reason = story_reason(&story, &articles);
-    render(
+    // The story's discussion is its original's.
+    let visitor = Visitor::from_headers(&state, &headers);
+    let form = FormState {
+        parent: q.replytocom.and_then(|p| p.parse().ok()),
+        ..FormState::default()
+    };
+    let (section, thread_bytes) = comment_section(&state, &story.lead, &visitor, form).await?;
+    let html = render_html_sized(
         &state,
         "story.html",
-        context! { lead => card(&story.lead), entries, reason, story => &story },
-    )
+        context! {
+            lead => card(&story.lead), a => card(&story.lead), entries, reason, story => &story,
+            ..section
+        },
+        24 * 1024 + thread_bytes,
+    )?;
+    Ok(personal_page(&state, &visitor, StatusCode::OK, html))
 }
 
 /// Why the lead is shown as the original, in the words readers see.

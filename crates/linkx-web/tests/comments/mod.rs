@@ -885,3 +885,30 @@ fn form_attr(html: &str, marker: &str) -> String {
     let start = html.find(marker).unwrap() + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
+
+#[tokio::test]
+async fn a_story_page_ends_with_its_originals_discussion() {
+    let site = comment_site(open_config()).await;
+    let mut ana = reader(&site, "10.0.0.1");
+    ana.comment(
+        ARTICLE,
+        &fields("Ana", "ana@example.org", "Said on the article page"),
+    )
+    .await;
+    let story = reader(&site, "10.0.0.2").get("/s/1").await;
+    assert_eq!(story.status, StatusCode::OK);
+    assert!(story.body.contains("Said on the article page"));
+    assert!(story.body.contains(r#"action="/a/1/comments""#));
+    assert!(story.body.contains("Leave a Reply"));
+    let replying = reader(&site, "10.0.0.2").get("/s/1?replytocom=1").await;
+    assert!(replying.body.contains("Reply to Ana"));
+    // Posting from the story page is posting to the original.
+    let mut bo = reader(&site, "10.0.0.3");
+    let page = bo.get("/s/1").await;
+    let token = form_value(&page.body, "_token");
+    site.clock.advance(20);
+    let mut post = fields("Bo", "bo@example.org", "From the story page");
+    post.push(("_token", &token));
+    let posted = bo.post("/a/1/comments", &post).await;
+    assert_eq!(posted.location(), "/a/1/bridge-reopens#comment-2");
+}
