@@ -50,6 +50,9 @@ pub async fn run(store: &Store, command: CommentsCommand) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The deepest reply nesting an import keeps.
+const MAX_IMPORTED_DEPTH: i64 = 32;
+
 /// What a WXR import did.
 #[derive(Debug, Default)]
 pub struct WxrReport {
@@ -140,9 +143,11 @@ async fn import_post_comments(
             report.duplicates += 1;
             continue;
         }
+        // WordPress allows any nesting; a thread deeper than this continues at the top level,
+        // so no export can make a thread too deep to show.
         let (parent_id, depth) = match ours.get(&c.parent) {
-            Some(&(id, depth)) => (Some(id), depth + 1),
-            None => (None, 1),
+            Some(&(id, depth)) if depth < MAX_IMPORTED_DEPTH => (Some(id), depth + 1),
+            _ => (None, 1),
         };
         let new = NewComment {
             article_id,

@@ -1130,3 +1130,45 @@ async fn a_corrected_article_is_found_by_its_new_words_only() {
     );
     assert_eq!(index.len(), 1);
 }
+
+#[test]
+fn a_hostile_export_nested_ten_thousand_deep_imports_and_the_page_still_renders() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app());
+    let article = rt.block_on(async {
+        let source = add(&app, "/feeds/daily-2.xml").await;
+        poll_source(&*app.poll_context().await, &source).await;
+        let articles = app.store.latest_articles(10, 0).await.unwrap();
+        articles
+            .into_iter()
+            .find(|a| a.title == "daily-2 item 0")
+            .unwrap()
+    });
+    let mut xml = String::from(
+        "<rss xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel><item><title>daily-2 item 0</title><link>https://x.example/</link>",
+    );
+    for i in 1..=10_000 {
+        xml.push_str(&format!(
+            "<wp:comment><wp:comment_id>{i}</wp:comment_id><wp:comment_parent>{}</wp:comment_parent>\
+             <wp:comment_author>R{i}</wp:comment_author><wp:comment_author_email>r{i}@example.org</wp:comment_author_email>\
+             <wp:comment_date_gmt>2026-11-16 09:00:00</wp:comment_date_gmt><wp:comment_content>reply {i}</wp:comment_content>\
+             <wp:comment_approved>1</wp:comment_approved></wp:comment>",
+            i - 1
+        ));
+    }
+    xml.push_str("</item></channel></rss>");
+    let file = app.dir.path().join("deep.xml");
+    std::fs::write(&file, xml).unwrap();
+    let out = app.linkx(&["comments", "import-wxr", file.to_str().unwrap()]);
+    assert!(
+        stdout(&out).contains("imported 10000 comment(s)"),
+        "{}",
+        stdout(&out)
+    );
+    let html = rt.block_on(page(
+        &app.store,
+        &format!("/a/{}/{}", article.id, article.slug),
+    ));
+    assert!(html.contains("reply 10000"), "the whole thread is shown");
+    assert!(html.contains("10000 responses"));
+}

@@ -178,17 +178,36 @@ pub fn thread(
         let parent = c.parent_id.filter(|p| ids.contains(p));
         children.entry(parent).or_default().push(c);
     }
+    /// Nesting shown as such; anything deeper (only a hand-made database can hold it) is
+    /// listed flat under the last level rather than recursing without bound.
+    const MAX_SHOWN_DEPTH: usize = 64;
     fn build(
         parent: Option<i64>,
+        level: usize,
         children: &mut HashMap<Option<i64>, Vec<CommentView>>,
         make: &dyn Fn(CommentView, Vec<Node>) -> Option<Node>,
     ) -> Vec<Node> {
         let Some(list) = children.remove(&parent) else {
             return Vec::new();
         };
+        if level >= MAX_SHOWN_DEPTH {
+            let mut flat = Vec::new();
+            let mut pending = list;
+            while let Some(c) = pending.pop() {
+                if let Some(more) = children.remove(&Some(c.id)) {
+                    pending.extend(more);
+                }
+                flat.push(c);
+            }
+            flat.sort_by_key(|c| c.id);
+            return flat
+                .into_iter()
+                .filter_map(|c| make(c, Vec::new()))
+                .collect();
+        }
         list.into_iter()
             .filter_map(|c| {
-                let kids = build(Some(c.id), children, make);
+                let kids = build(Some(c.id), level + 1, children, make);
                 make(c, kids)
             })
             .collect()
@@ -215,7 +234,7 @@ pub fn thread(
             children: kids,
         })
     };
-    build(None, &mut children, &make)
+    build(None, 0, &mut children, &make)
 }
 
 /// Counts the comments of a thread (deleted placeholders not included).
