@@ -251,13 +251,36 @@ pub struct Verdict {
     pub reason: Option<String>,
 }
 
-/// Applies the site's moderation rules to a new comment, strictest first: disallowed words send
-/// it to spam; moderation words, too many links, "hold all" and first-time commenters hold it.
+/// Applies the site's moderation rules to a new comment, strictest first: the content rules
+/// ([`content_verdict`]), then "hold all" and first-time commenters.
 pub fn moderate(s: &Submission<'_>, config: &CommentsConfig) -> Verdict {
+    if let Some(verdict) = content_verdict(s, config) {
+        return verdict;
+    }
+    let held = |reason: &str| Verdict {
+        status: CommentStatus::Pending,
+        reason: Some(reason.to_string()),
+    };
+    match config.moderation {
+        Moderation::All => held("every comment is moderated"),
+        Moderation::FirstTime if !s.known_commenter => held("first comment of this commenter"),
+        _ => Verdict {
+            status: CommentStatus::Approved,
+            reason: None,
+        },
+    }
+}
+
+/// The rules about what a comment says, whoever wrote it (they also judge an edit):
+/// disallowed words send it to spam; moderation words and too many links hold it. `None` when
+/// none applies.
+pub fn content_verdict(s: &Submission<'_>, config: &CommentsConfig) -> Option<Verdict> {
     let fields = [s.author, s.email, s.url.unwrap_or(""), s.body];
-    let verdict = |status, reason: String| Verdict {
-        status,
-        reason: Some(reason),
+    let verdict = |status, reason: String| {
+        Some(Verdict {
+            status,
+            reason: Some(reason),
+        })
     };
     if let Some(word) = first_listed_word(&fields, &config.disallowed_words) {
         return verdict(
@@ -277,20 +300,7 @@ pub fn moderate(s: &Submission<'_>, config: &CommentsConfig) -> Verdict {
             format!("{} links (the limit is {})", s.links, config.max_links),
         );
     }
-    match config.moderation {
-        Moderation::All => verdict(
-            CommentStatus::Pending,
-            "every comment is moderated".to_string(),
-        ),
-        Moderation::FirstTime if !s.known_commenter => verdict(
-            CommentStatus::Pending,
-            "first comment of this commenter".to_string(),
-        ),
-        _ => Verdict {
-            status: CommentStatus::Approved,
-            reason: None,
-        },
-    }
+    None
 }
 
 /// The first word of `list` found in any field as a whole word (case-insensitive), so `ass`

@@ -199,13 +199,13 @@ impl Visitor {
         }
     }
 
-    /// True when `token` is a live form token of this session.
-    pub fn form_token_ok(&self, state: &AppState, token: &str) -> bool {
+    /// When the form carrying `token` was shown, if it is a live form token of this session.
+    pub fn form_shown_at(&self, state: &AppState, token: &str) -> Option<i64> {
         let now = state.clock.now();
         self.session_cookie
             .as_deref()
             .and_then(|s| state.keys.check_form_token(s, token.trim()))
-            .is_some_and(|at| now - at <= 2 * 24 * 3600)
+            .filter(|&at| now - at <= comments::FORM_MAX_AGE)
     }
 }
 

@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use linkx_core::comment::{
     AuthorName, AuthorUrl, CommentBody, CommentStatus, Email, Field, FieldError, Submission,
-    moderate,
+    content_verdict, moderate,
 };
 use linkx_store::{ArticleView, CommentView, NewComment};
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// Forms older than this are refused as expired (the reader's text comes back to resend).
-const FORM_MAX_AGE: i64 = 2 * 24 * 3600;
+pub(crate) const FORM_MAX_AGE: i64 = 2 * 24 * 3600;
 /// IP address hashes are forgotten after this long.
 pub const IP_HASH_RETENTION: i64 = 30 * 24 * 3600;
 
@@ -286,15 +286,17 @@ pub async fn post_comment(
     axum::Form(input): axum::Form<CommentInput>,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let (a, coverage) = state
-        .store
-        .article_with_coverage(id)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let a = state.store.article(id).await?.ok_or(WebError::NotFound)?;
     let visitor = Visitor::from_headers(&state, &headers);
     let form = FormState::from_input(&input);
-    let refuse = |status: StatusCode, form: FormState| {
-        render_article(&state, &a, &coverage, &visitor, form, status)
+    // Only a refused post shows the article page again (with its coverage); an accepted one
+    // is a redirect.
+    let refuse = async |status: StatusCode, form: FormState| -> Result<Response, WebError> {
+        let coverage = match state.store.article_with_coverage(a.id).await? {
+            Some((_, coverage)) => coverage,
+            None => Vec::new(),
+        };
+        render_article(&state, &a, &coverage, &visitor, form, status).await
     };
     let now = state.clock.now();
     let ip = client_ip(&peer, &headers).map(|ip| state.keys.ip_hash(&ip.to_string()));
@@ -305,19 +307,14 @@ pub async fn post_comment(
         );
         return refuse(StatusCode::TOO_MANY_REQUESTS, form).await;
     }
-    let Some(shown_at) = visitor
-        .session_cookie
-        .as_deref()
-        .and_then(|session| state.keys.check_form_token(session, input.token.trim()))
-        .filter(|&t| now - t <= FORM_MAX_AGE)
-    else {
+    let Some(shown_at) = visitor.form_shown_at(&state, &input.token) else {
         let form = form.with_message(
             "Your comment was not sent: this form had expired or did not come from this site. Please check it and send it again.",
         );
         return refuse(StatusCode::FORBIDDEN, form).await;
     };
     if !input.hp_leave_empty.trim().is_empty() {
-        return Ok(plain_page(
+        return Ok(crate::error::plain_page(
             StatusCode::BAD_REQUEST,
             "Comment not accepted",
             "This comment looked automated and was not accepted.",
@@ -532,7 +529,7 @@ pub async fn edit_post(
 ) -> Result<Response, WebError> {
     let visitor = Visitor::from_headers(&state, &headers);
     let (c, a) = own_comment(&state, &id, &visitor).await?;
-    if !visitor.form_token_ok(&state, &input.token) {
+    if visitor.form_shown_at(&state, &input.token).is_none() {
         return render_edit(
             &state,
             &visitor,
@@ -562,9 +559,8 @@ pub async fn edit_post(
         .store
         .edit_comment(c.id, body.as_str(), &html, state.clock.now())
         .await?;
-    // An edit cannot smuggle in what a new comment could not: the spam rules run again (the
-    // commenter counts as known, so only the content rules can hold it).
-    let verdict = moderate(
+    // An edit cannot smuggle in what a new comment could not: the content rules run again.
+    let verdict = content_verdict(
         &Submission {
             author: &c.author_name,
             email: "",
@@ -573,12 +569,11 @@ pub async fn edit_post(
             links,
             known_commenter: true,
         },
-        &linkx_core::config::CommentsConfig {
-            moderation: linkx_core::config::Moderation::None,
-            ..(*state.comments).clone()
-        },
+        &state.comments,
     );
-    if verdict.status != CommentStatus::Approved && c.status == CommentStatus::Approved {
+    if let Some(verdict) = verdict
+        && c.status == CommentStatus::Approved
+    {
         state.store.set_comment_status(c.id, verdict.status).await?;
     }
     Ok(Redirect::to(&format!("/a/{}/{}#comment-{}", a.id, a.slug, c.id)).into_response())
@@ -593,7 +588,7 @@ pub async fn delete_post(
 ) -> Result<Response, WebError> {
     let visitor = Visitor::from_headers(&state, &headers);
     let (c, a) = own_comment(&state, &id, &visitor).await?;
-    if !visitor.form_token_ok(&state, &input.token) {
+    if visitor.form_shown_at(&state, &input.token).is_none() {
         return Err(WebError::Forbidden(
             "This form had expired or did not come from this site. Go back, reload the page and try again.",
         ));
@@ -621,10 +616,6 @@ pub async fn avatar(Path(file): Path<String>) -> Response {
         identicon::svg(&key),
     )
         .into_response()
-}
-
-fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
-    crate::error::plain_page(status, heading, message)
 }
 
 /// A comment as the API shows it: never the email address.
@@ -712,7 +703,7 @@ pub async fn notify_confirm(
     {
         return Ok(bad_notify_link());
     }
-    Ok(plain_page(
+    Ok(crate::error::plain_page(
         StatusCode::OK,
         "Address confirmed",
         "Thank you. You will get an email when someone replies to your comments. Every email has a one-click unsubscribe link.",
@@ -730,7 +721,7 @@ pub async fn notify_unsubscribe(
     if !state.store.unsubscribe(key, state.clock.now()).await? {
         return Ok(bad_notify_link());
     }
-    Ok(plain_page(
+    Ok(crate::error::plain_page(
         StatusCode::OK,
         "Unsubscribed",
         "You will get no more emails about replies to your comments.",
@@ -738,7 +729,7 @@ pub async fn notify_unsubscribe(
 }
 
 fn bad_notify_link() -> Response {
-    plain_page(
+    crate::error::plain_page(
         StatusCode::BAD_REQUEST,
         "This link does not work",
         "The link is incomplete or was not made by this site. Copy the whole link from the email.",
