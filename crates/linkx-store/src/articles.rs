@@ -425,6 +425,14 @@ impl Store {
         Ok(out)
     }
 
+    /// The highest article id (0 for an empty store): articles stored later have higher ids.
+    pub async fn max_article_id(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM articles")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
     /// Up to `limit` articles with ids above `after_id`, in id order (rebuilding the index).
     pub async fn index_rows_after(&self, after_id: i64, limit: i64) -> Result<Vec<IndexRow>> {
         let sql = format!(

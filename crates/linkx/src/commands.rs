@@ -23,12 +23,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Poll { once } => poll(settings, once).await,
         Command::Import { files } => {
             let store = open_store(&settings).await?;
+            let before = store.max_article_id().await?;
             let counts = crate::import::import_files(&store, &files, SystemClock.now()).await?;
             println!(
                 "imported {} file(s): {} new article(s)",
                 counts.files, counts.new_articles
             );
-            catch_up_search_index(&settings, &store).await;
+            catch_up_search_index(
+                &settings,
+                &store,
+                crate::search::CliChange::StoredAfter(before),
+            )
+            .await;
             Ok(())
         }
         Command::Source { command } => source(settings, command).await,
@@ -124,13 +130,12 @@ async fn sync_configured_sources(
 
 /// Brings the search index in step with the store after a CLI change; when the server holds the
 /// index, it catches up by itself at its next check.
-async fn catch_up_search_index(settings: &Settings, store: &Store) {
-    let result = async {
-        let (index, fresh) = crate::search::open_index(&settings.data_dir)?;
-        crate::search::rebuild_if_out_of_step(store, &Arc::new(index), fresh).await
-    }
-    .await;
-    if let Err(e) = result {
+async fn catch_up_search_index(
+    settings: &Settings,
+    store: &Store,
+    change: crate::search::CliChange,
+) {
+    if let Err(e) = crate::search::apply_cli_change(store, &settings.data_dir, change).await {
         eprintln!(
             "note: search index not updated now ({e}); it is rebuilt when `linkx serve` starts, or with `linkx reindex`"
         );
@@ -468,7 +473,12 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
                 other => other.into(),
             })?;
             println!("removed source {id} and its articles");
-            catch_up_search_index(&settings, &store).await;
+            catch_up_search_index(
+                &settings,
+                &store,
+                crate::search::CliChange::RemovedSource(id),
+            )
+            .await;
         }
         SourceCommand::ImportOpml { file } => {
             let text = std::fs::read_to_string(&file)

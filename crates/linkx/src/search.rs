@@ -48,30 +48,75 @@ async fn blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(f).await??)
 }
 
+/// Adds the articles with ids above `after_id` (the ones stored since), calling `progress`
+/// with the count so far after each batch; returns how many.
+async fn index_after(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    mut after_id: i64,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> anyhow::Result<u64> {
+    let mut done = 0u64;
+    loop {
+        let rows = store.index_rows_after(after_id, REBUILD_BATCH).await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after_id = last.id;
+        done += rows.len() as u64;
+        let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
+        let i = index.clone();
+        blocking(move || i.upsert(&docs)).await?;
+        progress(done);
+    }
+    Ok(done)
+}
+
+/// A change made from the command line, for an index no server holds.
+pub enum CliChange {
+    /// Articles with ids above this were stored.
+    StoredAfter(i64),
+    /// A source and its articles were removed.
+    RemovedSource(i64),
+}
+
+/// Applies a CLI change to the index of `data_dir` (a fresh index is rebuilt whole).
+pub async fn apply_cli_change(
+    store: &Store,
+    data_dir: &Path,
+    change: CliChange,
+) -> anyhow::Result<()> {
+    let (index, fresh) = open_index(data_dir)?;
+    let index = Arc::new(index);
+    if fresh {
+        rebuild(store, &index, |_, _| {}).await?;
+        return Ok(());
+    }
+    match change {
+        CliChange::StoredAfter(id) => {
+            index_after(store, &index, id, &mut |_| {}).await?;
+        }
+        CliChange::RemovedSource(id) => {
+            let i = index.clone();
+            blocking(move || i.delete_source(id)).await?;
+        }
+    }
+    let i = index.clone();
+    blocking(move || i.commit()).await?;
+    Ok(())
+}
+
 /// Rebuilds the index from every article in the store; `progress(done, total)` after each
 /// batch. Returns how many articles were indexed.
 pub async fn rebuild(
     store: &Store,
     index: &Arc<SearchIndex>,
-    mut progress: impl FnMut(u64, u64),
+    mut progress: impl FnMut(u64, u64) + Send,
 ) -> anyhow::Result<u64> {
     let total = u64::try_from(store.count_articles().await?).unwrap_or(0);
     let i = index.clone();
     blocking(move || i.clear()).await?;
-    let mut done = 0u64;
-    let mut after = 0;
-    loop {
-        let rows = store.index_rows_after(after, REBUILD_BATCH).await?;
-        let Some(last) = rows.last() else {
-            break;
-        };
-        after = last.id;
-        done += rows.len() as u64;
-        let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
-        let i = index.clone();
-        blocking(move || i.upsert(&docs)).await?;
-        progress(done, total);
-    }
+    let done = index_after(store, index, 0, &mut |done| progress(done, total)).await?;
     let i = index.clone();
     blocking(move || i.commit()).await?;
     Ok(done)

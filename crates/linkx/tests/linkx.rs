@@ -1172,3 +1172,37 @@ fn a_hostile_export_nested_ten_thousand_deep_imports_and_the_page_still_renders(
     assert!(html.contains("reply 10000"), "the whole thread is shown");
     assert!(html.contains("10000 responses"));
 }
+
+#[test]
+fn imported_articles_are_searchable_and_a_removed_source_leaves_search() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let app = rt.block_on(spawn_app());
+    let first = app.dir.path().join("first.xml");
+    std::fs::write(&first, support::rss("alpha", "https://alpha.example", 0..2)).unwrap();
+    app.linkx(&["import", first.to_str().unwrap()]);
+    let second = app.dir.path().join("second.xml");
+    std::fs::write(&second, support::rss("beta", "https://beta.example", 0..3)).unwrap();
+    app.linkx(&["import", second.to_str().unwrap()]);
+    let found = stdout(&app.linkx(&["search", "item"]));
+    assert!(found.starts_with("5 article(s)"), "{found}");
+    assert!(
+        !stderr(&app.linkx(&["search", "item"])).contains("linkx reindex"),
+        "in step"
+    );
+
+    let sources = rt.block_on(app.store.list_sources()).unwrap();
+    let alpha = sources.iter().find(|s| s.name == "alpha").unwrap();
+    let out = app.linkx(&["source", "remove", &alpha.id.to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let found = app.linkx(&["search", "item"]);
+    assert!(
+        stdout(&found).starts_with("3 article(s)"),
+        "{}",
+        stdout(&found)
+    );
+    assert!(
+        !stderr(&found).contains("linkx reindex"),
+        "{}",
+        stderr(&found)
+    );
+}
