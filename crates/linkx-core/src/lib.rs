@@ -3,10 +3,12 @@
 //! Everything here is a pure function of its input: this crate must never do I/O or be async,
 //! so every other crate can depend on it.
 
+pub mod account;
 pub mod clock;
 pub mod comment;
 pub mod config;
 pub mod domain;
+pub mod jobs;
 pub mod text;
 pub mod urlnorm;
 

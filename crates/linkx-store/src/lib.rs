@@ -4,17 +4,21 @@
 //! times) so a PostgreSQL backend can run them unchanged. Every multi-row change runs in one
 //! transaction: a process killed mid-poll leaves either the whole feed's changes or none.
 
+mod admin;
 mod articles;
 mod comments;
+mod jobs;
 mod migrate;
 mod notifications;
 mod sources;
 mod stories;
 
+pub use admin::{AuditEntry, DailyCount, LoginFailures, User};
 pub use articles::{ArticleView, IndexRow, IngestCounts, Ingested, NewArticle, SitemapEntry};
 pub use comments::{CommentView, NewComment};
+pub use jobs::{Job, JobStatus};
 pub use notifications::{NotificationJob, NotificationOutcome};
-pub use sources::{FetchLogEntry, NewSource, PollRecord, Source};
+pub use sources::{FetchLogEntry, NewSource, PollRecord, Source, SourceEdit};
 pub use stories::{ClusterInput, StoryAssignment, StoryView};
 
 use sqlx::sqlite::{
@@ -121,6 +125,15 @@ impl Store {
     pub(crate) fn bump_generation(&self) {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// `Ok` and a new generation when a change touched a row; `NotFound(what)` when none.
+    pub(crate) fn found(&self, rows: u64, what: impl FnOnce() -> String) -> Result<()> {
+        if rows == 0 {
+            return Err(StoreError::NotFound(what()));
+        }
+        self.bump_generation();
+        Ok(())
     }
 
     pub async fn close(&self) {

@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notifications",
         include_str!("../migrations/sqlite/0005_notifications.sql"),
     ),
+    (
+        6,
+        "admin",
+        include_str!("../migrations/sqlite/0006_admin.sql"),
+    ),
 ];
 
 impl Store {

@@ -29,6 +29,8 @@ pub struct Source {
     pub next_check_at: i64,
     pub disabled_reason: Option<String>,
     pub created_at: i64,
+    /// The operator paused polling at this time (the articles stay published).
+    pub paused_at: Option<i64>,
 }
 
 impl Source {
@@ -74,6 +76,16 @@ impl NewSource {
     }
 }
 
+/// What the operator may change of a source.
+#[derive(Debug, Clone)]
+pub struct SourceEdit {
+    pub name: String,
+    pub display: Display,
+    pub full_text: FullText,
+    /// A fixed polling interval; `None` adapts it to how often the source publishes.
+    pub interval_secs: Option<i64>,
+}
+
 /// The outcome of one poll of one source, written together with its articles.
 #[derive(Debug, Clone, Default)]
 pub struct PollRecord {
@@ -104,7 +116,7 @@ pub struct FetchLogEntry {
 
 const SOURCE_COLUMNS: &str = "id, slug, name, feed_url, site_url, display, full_text, polled, interval_secs, \
     current_interval_secs, etag, last_modified, last_fetch_at, last_success_at, last_status, last_error, \
-    error_count, next_check_at, disabled_reason, created_at";
+    error_count, next_check_at, disabled_reason, created_at, paused_at";
 
 fn source_from_row(row: &SqliteRow) -> Result<Source> {
     Ok(Source {
@@ -128,6 +140,7 @@ fn source_from_row(row: &SqliteRow) -> Result<Source> {
         next_check_at: row.try_get("next_check_at")?,
         disabled_reason: row.try_get("disabled_reason")?,
         created_at: row.try_get("created_at")?,
+        paused_at: row.try_get("paused_at")?,
     })
 }
 
@@ -225,10 +238,11 @@ impl Store {
             .try_get(0)?)
     }
 
-    /// Sources to fetch now: polled, not disabled, and due (all of them when `now` is `i64::MAX`).
+    /// Sources to fetch now: polled, not paused, not disabled, and due (all of them when `now`
+    /// is `i64::MAX`).
     pub async fn due_sources(&self, now: i64) -> Result<Vec<Source>> {
         let sql = format!(
-            "SELECT {SOURCE_COLUMNS} FROM sources WHERE polled = 1 AND disabled_reason IS NULL AND next_check_at <= $1 ORDER BY next_check_at, id"
+            "SELECT {SOURCE_COLUMNS} FROM sources WHERE polled = 1 AND paused_at IS NULL AND disabled_reason IS NULL AND next_check_at <= $1 ORDER BY next_check_at, id"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
@@ -248,6 +262,42 @@ impl Store {
         }
         self.bump_generation();
         Ok(())
+    }
+
+    /// Changes what the operator may edit of a source.
+    pub async fn update_source(&self, id: i64, edit: &SourceEdit) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE sources SET name = $2, display = $3, full_text = $4, interval_secs = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&edit.name)
+        .bind(edit.display.as_str())
+        .bind(edit.full_text.as_str())
+        .bind(edit.interval_secs)
+        .execute(&self.pool)
+        .await?;
+        self.found(done.rows_affected(), || format!("source {id}"))
+    }
+
+    /// Pauses polling (`Some(time)`) or resumes it (`None`, due at once).
+    pub async fn set_source_paused(&self, id: i64, paused_at: Option<i64>) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE sources SET paused_at = $2, next_check_at = CASE WHEN $2 IS NULL THEN 0 ELSE next_check_at END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(paused_at)
+        .execute(&self.pool)
+        .await?;
+        self.found(done.rows_affected(), || format!("source {id}"))
+    }
+
+    /// Stops following a source but keeps its articles (and their attribution) published.
+    pub async fn stop_following(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("UPDATE sources SET polled = 0, paused_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        self.found(done.rows_affected(), || format!("source {id}"))
     }
 
     /// The last `limit` polls of a source, newest first.

@@ -82,7 +82,7 @@ fn atom_head(h: &AtomHead<'_>) -> String {
 }
 
 fn page_url(state: &AppState, a: &ArticleView) -> String {
-    format!("{}/a/{}/{}", state.site.base_url, a.id, a.slug)
+    format!("{}/a/{}/{}", state.site().base_url, a.id, a.slug)
 }
 
 fn with_type(content_type: &'static str, body: String) -> Response {
@@ -101,7 +101,7 @@ pub async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
         .store
         .latest_articles_with_bodies(FEED_ITEMS, 0)
         .await?;
-    let site = &state.site;
+    let site = &state.site();
     let updated = items
         .iter()
         .map(|a| a.updated_at.unwrap_or(a.published_at))
@@ -138,7 +138,7 @@ pub async fn rss(State(state): State<AppState>) -> Result<Response, WebError> {
         .store
         .latest_articles_with_bodies(FEED_ITEMS, 0)
         .await?;
-    let site = &state.site;
+    let site = &state.site();
     let rfc822 = |ts: i64| {
         DateTime::<Utc>::from_timestamp(ts, 0)
             .unwrap_or_default()
@@ -176,7 +176,7 @@ pub async fn json_feed(State(state): State<AppState>) -> Result<Response, WebErr
         .store
         .latest_articles_with_bodies(FEED_ITEMS, 0)
         .await?;
-    let site = &state.site;
+    let site = &state.site();
     let items: Vec<_> = items
         .iter()
         .map(|a| {
@@ -214,7 +214,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, WebError
     if total <= SITEMAP_URLS {
         return urlset(&state, 0).await;
     }
-    let base = xml_escape(&state.site.base_url);
+    let base = xml_escape(&state.site().base_url);
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -245,7 +245,7 @@ async fn urlset(state: &AppState, chunk: i64) -> Result<Response, WebError> {
         .store
         .sitemap_entries(SITEMAP_URLS, chunk * SITEMAP_URLS)
         .await?;
-    let base = xml_escape(&state.site.base_url);
+    let base = xml_escape(&state.site().base_url);
     let mut out = String::with_capacity(entries.len() * 120 + 200);
     out.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for e in entries {
@@ -264,7 +264,7 @@ async fn urlset(state: &AppState, chunk: i64) -> Result<Response, WebError> {
 pub async fn robots(State(state): State<AppState>) -> Response {
     let body = format!(
         "User-agent: *\nDisallow: /admin/\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
-        state.site.base_url
+        state.site().base_url
     );
     with_type("text/plain; charset=utf-8", body)
 }
@@ -314,10 +314,10 @@ fn comments_feed(
 /// `GET /comments.atom`: the site's latest comments.
 pub async fn comments_atom(State(state): State<AppState>) -> Result<Response, WebError> {
     let comments = state.store.latest_comments(None, FEED_ITEMS).await?;
-    let base = &state.site.base_url;
+    let base = &state.site().base_url;
     Ok(comments_feed(
         &state,
-        &format!("Comments on {}", state.site.title),
+        &format!("Comments on {}", state.site().title),
         &format!("{base}/comments.atom"),
         &format!("{base}/"),
         &comments,
@@ -336,7 +336,7 @@ pub async fn article_comments_atom(
     Ok(comments_feed(
         &state,
         &format!("Comments on “{}”", a.title),
-        &format!("{}/a/{}/comments.atom", state.site.base_url, a.id),
+        &format!("{}/a/{}/comments.atom", state.site().base_url, a.id),
         &page,
         &comments,
     ))

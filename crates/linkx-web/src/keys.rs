@@ -33,15 +33,20 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// `n` random bytes as hex, from the operating system's generator.
-pub fn random_hex(n: usize) -> String {
+/// `n` random bytes from the operating system's generator.
+pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; n];
     // The OS generator failing is not recoverable and does not depend on outside data; an
     // all-zero value would still be unique per process start only, so refuse to continue.
     if SystemRandom::new().fill(&mut bytes).is_err() {
         panic!("the operating system's random number generator failed");
     }
-    hex(&bytes)
+    bytes
+}
+
+/// `n` random bytes as hex.
+pub fn random_hex(n: usize) -> String {
+    hex(&random_bytes(n))
 }
 
 impl Keys {

@@ -3,6 +3,7 @@
 //! Handlers are thin: read input, make one store call, render. This crate never makes an
 //! outbound request itself and holds no SQL.
 
+pub mod admin;
 mod cache;
 pub mod comments;
 mod error;
@@ -43,7 +44,9 @@ pub struct SiteInfo {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub site: Arc<SiteInfo>,
+    /// The site as configured, and as the operator's runtime settings change it.
+    configured: Arc<(SiteInfo, CommentsConfig)>,
+    current: Arc<std::sync::RwLock<(Arc<SiteInfo>, Arc<CommentsConfig>)>>,
     templates: Arc<Environment<'static>>,
     /// False until start-up work (migrations, the demo import) is done; `/healthz` reports it.
     pub ready: Arc<AtomicBool>,
@@ -52,7 +55,6 @@ pub struct AppState {
     page_cache: Arc<cache::RenderCache<i64, axum::body::Bytes>>,
     /// Comment threads as anonymous readers see them, by article and whether it is closed.
     thread_cache: Arc<cache::RenderCache<(i64, bool), Arc<str>>>,
-    pub comments: Arc<CommentsConfig>,
     pub clock: Arc<dyn Clock>,
     keys: Arc<keys::Keys>,
     limiter: Arc<comments::RateLimiter>,
@@ -62,6 +64,9 @@ pub struct AppState {
     pub search: Option<Arc<linkx_search::SearchIndex>>,
     /// False while the index is being rebuilt: search says so instead of showing partial results.
     search_ready: Arc<AtomicBool>,
+    data_dir: Option<PathBuf>,
+    /// Woken when a page queues a job, so a job runner in this process starts at once.
+    pub jobs_queued: Arc<tokio::sync::Notify>,
 }
 
 /// How the site behaves beyond what it says about itself.
@@ -74,6 +79,8 @@ pub struct Options {
     pub notifications: bool,
     /// The search index (`None`: search says it is unavailable; every other page works).
     pub search: Option<Arc<linkx_search::SearchIndex>>,
+    /// The data directory, for the dashboard's disk usage.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -84,12 +91,13 @@ impl Default for Options {
             theme_dir: None,
             notifications: false,
             search: None,
+            data_dir: None,
         }
     }
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 26] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -105,6 +113,58 @@ const TEMPLATES: [(&str, &str); 13] = [
     (
         "comment_edit.html",
         include_str!("../templates/comment_edit.html"),
+    ),
+    (
+        "admin_base.html",
+        include_str!("../templates/admin_base.html"),
+    ),
+    (
+        "admin_login.html",
+        include_str!("../templates/admin_login.html"),
+    ),
+    (
+        "admin_dashboard.html",
+        include_str!("../templates/admin_dashboard.html"),
+    ),
+    (
+        "admin_sources.html",
+        include_str!("../templates/admin_sources.html"),
+    ),
+    (
+        "admin_source.html",
+        include_str!("../templates/admin_source.html"),
+    ),
+    (
+        "admin_source_new.html",
+        include_str!("../templates/admin_source_new.html"),
+    ),
+    (
+        "admin_source_settings.html",
+        include_str!("../templates/admin_source_settings.html"),
+    ),
+    (
+        "admin_job.html",
+        include_str!("../templates/admin_job.html"),
+    ),
+    (
+        "admin_moderation.html",
+        include_str!("../templates/admin_moderation.html"),
+    ),
+    (
+        "admin_settings.html",
+        include_str!("../templates/admin_settings.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../templates/admin_users.html"),
+    ),
+    (
+        "admin_password.html",
+        include_str!("../templates/admin_password.html"),
+    ),
+    (
+        "admin_audit.html",
+        include_str!("../templates/admin_audit.html"),
     ),
 ];
 
@@ -129,25 +189,63 @@ impl AppState {
         }
         let secret = store.secret("site", &keys::random_hex(32)).await?;
         let secure_cookies = site.base_url.starts_with("https://");
-        Ok(AppState {
+        let state = AppState {
             store,
             secure_cookies,
             keys: Arc::new(keys::Keys::from_secret(&secret)),
             limiter: Arc::new(comments::RateLimiter::new(
                 options.comments.rate_limit_per_hour,
             )),
-            comments: Arc::new(options.comments),
+            current: Arc::new(std::sync::RwLock::new((
+                Arc::new(site.clone()),
+                Arc::new(options.comments.clone()),
+            ))),
+            configured: Arc::new((site, options.comments)),
             clock: options.clock,
             notifications: options.notifications,
             search: options.search,
+            data_dir: options.data_dir,
             search_ready: Arc::new(AtomicBool::new(false)),
-            site: Arc::new(site),
             templates: Arc::new(env),
             ready: Arc::new(AtomicBool::new(false)),
             metrics: Arc::new(Metrics::default()),
             page_cache: Arc::new(cache::RenderCache::new(5)),
             thread_cache: Arc::new(cache::RenderCache::new(1024)),
-        })
+            jobs_queued: Arc::new(tokio::sync::Notify::new()),
+        };
+        state.reload_settings().await?;
+        Ok(state)
+    }
+
+    /// What the site says about itself now (configuration plus runtime settings).
+    pub fn site(&self) -> Arc<SiteInfo> {
+        match self.current.read() {
+            Ok(current) => current.0.clone(),
+            Err(poisoned) => poisoned.into_inner().0.clone(),
+        }
+    }
+
+    /// The comment policy now (configuration plus runtime settings).
+    pub fn comments(&self) -> Arc<CommentsConfig> {
+        match self.current.read() {
+            Ok(current) => current.1.clone(),
+            Err(poisoned) => poisoned.into_inner().1.clone(),
+        }
+    }
+
+    /// Applies the runtime settings stored in the database over the configured values. Called
+    /// at start, after the operator saves settings, and periodically by the server so every
+    /// process of a site follows.
+    pub async fn reload_settings(&self) -> Result<(), WebError> {
+        let stored = self.store.site_settings().await?;
+        let (site, comments) =
+            admin::settings::apply(&self.configured.0, &self.configured.1, &stored);
+        let mut current = match self.current.write() {
+            Ok(current) => current,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *current = (Arc::new(site), Arc::new(comments));
+        Ok(())
     }
 
     pub fn set_ready(&self) {
@@ -257,6 +355,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/static/style.css", get(ops::stylesheet))
+        .merge(admin::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -49,7 +49,7 @@ pub(crate) fn render_html_sized(
     capacity: usize,
 ) -> Result<String, WebError> {
     let template = state.templates.get_template(name)?;
-    let base = context! { site => &*state.site, version => env!("CARGO_PKG_VERSION") };
+    let base = context! { site => &*state.site(), version => env!("CARGO_PKG_VERSION") };
     let mut out = Vec::with_capacity(capacity);
     template.render_captured_to(context! { ..base, ..ctx }, &mut out)?;
     String::from_utf8(out)
@@ -137,7 +137,7 @@ pub struct Visitor {
 const SESSION_COOKIE: &str = "lx_session";
 const AUTHOR_COOKIE: &str = "lx_author";
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -227,7 +227,7 @@ pub async fn render_article(
     } else {
         ""
     };
-    let canonical = format!("{}/a/{}/{}", state.site.base_url, a.id, a.slug);
+    let canonical = format!("{}/a/{}/{}", state.site().base_url, a.id, a.slug);
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "NewsArticle",

@@ -255,7 +255,7 @@ pub async fn search_api(
         |status: StatusCode, value: serde_json::Value| (status, axum::Json(value)).into_response();
     match run(&state, &params).await {
         Ok(outcome) => {
-            let base = &state.site.base_url;
+            let base = &state.site().base_url;
             let results: Vec<_> = outcome
                 .stories
                 .iter()
@@ -309,8 +309,8 @@ pub async fn opensearch(State(state): State<AppState>) -> Response {
             .replace('>', "&gt;")
             .replace('"', "&quot;")
     };
-    let short: String = state.site.title.chars().take(16).collect();
-    let base = escape(&state.site.base_url);
+    let short: String = state.site().title.chars().take(16).collect();
+    let base = escape(&state.site().base_url);
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\n\
@@ -319,7 +319,7 @@ pub async fn opensearch(State(state): State<AppState>) -> Response {
          <Url type=\"application/json\" method=\"get\" template=\"{base}/api/v1/search?q={{searchTerms}}\"/>\n\
          </OpenSearchDescription>\n",
         escape(&short),
-        escape(&state.site.title),
+        escape(&state.site().title),
     );
     (
         [

@@ -42,7 +42,13 @@ pub fn source_status(s: &Source) -> (String, &'static str) {
         return (format!("Stopped: {reason}"), "failing");
     }
     if !s.polled {
-        return ("Imported from files (not polled)".to_string(), "ok");
+        return (
+            "Not polled (imported from files, or no longer followed)".to_string(),
+            "ok",
+        );
+    }
+    if s.paused_at.is_some() {
+        return ("Paused by the operator".to_string(), "paused");
     }
     match (&s.last_error, s.last_fetch_at) {
         (Some(err), _) => (

@@ -80,6 +80,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CommentsCommand,
     },
+    /// Operator accounts for the browser desk at /admin.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Search the archive: one story per result, its best-matching article first. Words,
     /// "a phrase", -excluded, source:name, author:name, after:2026-11-01, before:2026-12.
     Search {
@@ -159,6 +164,45 @@ pub enum CommentsCommand {
         #[arg(value_name = "FILE.xml")]
         file: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add an account. Without --password-stdin a strong password is generated and printed
+    /// once.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (ends the account's sessions and lifts a login lockout).
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Delete an account.
+    Remove { name: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum RoleArg {
+    Admin,
+    Moderator,
+}
+
+impl From<RoleArg> for linkx_core::account::Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Admin => linkx_core::account::Role::Admin,
+            RoleArg::Moderator => linkx_core::account::Role::Moderator,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]

@@ -53,6 +53,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             crate::comments::run(&store, command).await
         }
+        Command::User { command } => {
+            let store = open_store(&settings).await?;
+            crate::users::run(&store, command).await
+        }
         Command::Search {
             query,
             newest,
@@ -273,6 +277,7 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         theme_dir: settings.config.site.theme_dir.clone(),
         notifications: settings.config.smtp.url.is_some(),
         search: Some(index.clone()),
+        data_dir: Some(settings.data_dir.clone()),
     };
     let state = AppState::new(store.clone(), site, options).await?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
@@ -337,9 +342,25 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         });
     }
 
+    let search = Arc::new(crate::search::SearchSync::new(index.clone(), store.clone()));
+    let ctx = poll_context(&settings, store.clone(), &base_url, Some(search)).await?;
+    tokio::spawn(crate::jobs::run_forever(
+        ctx.clone(),
+        state.jobs_queued.clone(),
+    ));
+    {
+        // Settings saved by another process of the site take effect here within a minute.
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                if let Err(e) = state.reload_settings().await {
+                    tracing::error!(error = %e, "could not reload the site settings");
+                }
+            }
+        });
+    }
     if !demo {
-        let search = Arc::new(crate::search::SearchSync::new(index.clone(), store.clone()));
-        let ctx = poll_context(&settings, store.clone(), &base_url, Some(search)).await?;
         let metrics = state.metrics.clone();
         let (check_store, check_index) = (store.clone(), index.clone());
         tokio::spawn(async move {

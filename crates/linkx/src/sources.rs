@@ -3,6 +3,7 @@
 use crate::fetch::Fetcher;
 use crate::settings::UsageError;
 use anyhow::Context;
+use linkx_core::jobs::{Discovery, FeedOffer};
 use linkx_core::{Display, FullText, SourceUrl};
 use linkx_feed::{Sniffed, discover_feeds, parse_feed, sniff};
 use linkx_store::{NewSource, Source, Store, StoreError};
@@ -23,15 +24,57 @@ pub struct Added {
     pub alternatives: Vec<Url>,
 }
 
-/// Adds a source from a feed URL or a site URL (its feed is discovered). The address is fetched
-/// once so a typo or a non-feed is reported now, not at the first poll.
-pub async fn add_source(
-    store: &Store,
-    fetcher: &Fetcher,
-    input: &str,
-    options: AddOptions,
-    now: i64,
-) -> anyhow::Result<Added> {
+/// Feeds read per discovered page: a page listing dozens of feeds (one per category) is
+/// offered its first few.
+const MAX_OFFERS: usize = 8;
+/// Newest item titles shown per offered feed.
+const LATEST_TITLES: usize = 3;
+
+fn offer(url: &Url, format: &str, parsed: Result<linkx_feed::ParsedFeed, String>) -> FeedOffer {
+    match parsed {
+        Ok(feed) => FeedOffer {
+            url: url.to_string(),
+            title: feed.title.filter(|t| !t.trim().is_empty()),
+            format: format.to_string(),
+            site_url: feed.site_url.as_ref().map(Url::to_string),
+            items: feed.entries.len(),
+            latest: feed
+                .entries
+                .iter()
+                .take(LATEST_TITLES)
+                .map(|e| e.title.clone())
+                .collect(),
+            error: None,
+            followed: false,
+        },
+        Err(error) => FeedOffer {
+            url: url.to_string(),
+            format: format.to_string(),
+            error: Some(error),
+            ..FeedOffer::default()
+        },
+    }
+}
+
+/// `json`, `atom` or `rss`, from the body's first bytes (for the operator's eyes only).
+fn feed_format(bytes: &[u8]) -> &'static str {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    if head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{')
+    {
+        "json"
+    } else if head.contains("<feed") {
+        "atom"
+    } else {
+        "rss"
+    }
+}
+
+/// What a site or feed address offers: the address itself when it is a feed, else every feed
+/// its page advertises, each read once. Fails when there is nothing to offer.
+pub async fn discover(store: &Store, fetcher: &Fetcher, input: &str) -> anyhow::Result<Discovery> {
     let url = SourceUrl::parse(input)
         .map_err(|e| UsageError(e.to_string()))?
         .into_url();
@@ -39,46 +82,80 @@ pub async fn add_source(
         .fetch_page(&url)
         .await
         .with_context(|| format!("while fetching {url}"))?;
-    let (feed_url, feed, alternatives) = match sniff(&body.bytes) {
+    let mut feeds = Vec::new();
+    match sniff(&body.bytes) {
         Sniffed::Html => {
             let html = String::from_utf8_lossy(&body.bytes);
             let found = discover_feeds(&html, &body.final_url);
-            let Some(first) = found.first() else {
+            if found.is_empty() {
                 return Err(UsageError(format!(
                     "{url} is a web page that advertises no feed: give the feed's own URL"
                 ))
                 .into());
-            };
-            let feed_body = fetcher
-                .fetch_page(&first.url)
-                .await
-                .with_context(|| format!("while fetching the discovered feed {}", first.url))?;
-            let feed = parse_feed(&feed_body.bytes, Some(&feed_body.final_url)).map_err(|e| {
-                UsageError(format!(
-                    "the feed {} advertised by {url} cannot be read: {e}",
-                    first.url
-                ))
-            })?;
-            (
-                feed_body.final_url,
-                feed,
-                found.iter().skip(1).map(|f| f.url.clone()).collect(),
-            )
+            }
+            for f in found.iter().take(MAX_OFFERS) {
+                let parsed = match fetcher.fetch_page(&f.url).await {
+                    Ok(feed_body) => parse_feed(&feed_body.bytes, Some(&feed_body.final_url))
+                        .map(|feed| (feed_body.final_url, feed))
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                let (final_url, parsed) = match parsed {
+                    Ok((final_url, feed)) => (final_url, Ok(feed)),
+                    Err(e) => (f.url.clone(), Err(e)),
+                };
+                let mut o = offer(&final_url, f.kind, parsed);
+                o.title = o.title.or_else(|| f.title.clone());
+                feeds.push(o);
+            }
         }
         _ => {
             let feed = parse_feed(&body.bytes, Some(&body.final_url))
                 .map_err(|e| UsageError(format!("{url}: {e}")))?;
-            (body.final_url, feed, Vec::new())
+            feeds.push(offer(&body.final_url, feed_format(&body.bytes), Ok(feed)));
         }
+    }
+    for f in &mut feeds {
+        f.followed = store.source_by_feed_url(&f.url).await?.is_some();
+    }
+    Ok(Discovery {
+        input: input.trim().to_string(),
+        feeds,
+    })
+}
+
+/// Adds a source from a feed URL or a site URL (its first readable feed). The address is
+/// fetched once so a typo or a non-feed is reported now, not at the first poll.
+pub async fn add_source(
+    store: &Store,
+    fetcher: &Fetcher,
+    input: &str,
+    options: AddOptions,
+    now: i64,
+) -> anyhow::Result<Added> {
+    let discovery = discover(store, fetcher, input).await?;
+    let Some(chosen) = discovery.feeds.iter().find(|f| f.error.is_none()) else {
+        let reasons: Vec<String> = discovery
+            .feeds
+            .iter()
+            .map(|f| format!("{}: {}", f.url, f.error.as_deref().unwrap_or("?")))
+            .collect();
+        return Err(UsageError(format!(
+            "the feeds advertised by {input} cannot be read: {}",
+            reasons.join("; ")
+        ))
+        .into());
     };
+    let feed_url =
+        Url::parse(&chosen.url).map_err(|e| UsageError(format!("{}: {e}", chosen.url)))?;
     let name = options
         .name
-        .or(feed.title.clone())
+        .or(chosen.title.clone())
         .unwrap_or_else(|| feed_url.host_str().unwrap_or("source").to_string());
     let new = NewSource {
         name,
-        feed_url: feed_url.to_string(),
-        site_url: feed.site_url.as_ref().map(Url::to_string),
+        feed_url: chosen.url.clone(),
+        site_url: chosen.site_url.clone(),
         display: options.display,
         full_text: options.full_text,
         polled: true,
@@ -90,6 +167,12 @@ pub async fn add_source(
         }
         other => other.into(),
     })?;
+    let alternatives = discovery
+        .feeds
+        .iter()
+        .filter(|f| f.url != chosen.url)
+        .filter_map(|f| Url::parse(&f.url).ok())
+        .collect();
     Ok(Added {
         source,
         alternatives,

@@ -131,7 +131,7 @@ pub fn client_ip(peer: &Peer, headers: &HeaderMap) -> Option<IpAddr> {
 
 /// True when comments on this article are closed (`comments.close_after_days`).
 pub fn comments_closed(state: &AppState, a: &ArticleView) -> bool {
-    let days = i64::from(state.comments.close_after_days);
+    let days = i64::from(state.comments().close_after_days);
     days > 0 && state.clock.now() > a.published_at.saturating_add(days * 86_400)
 }
 
@@ -170,8 +170,8 @@ pub fn thread(
     closed: bool,
 ) -> Vec<Node> {
     let now = state.clock.now();
-    let max_depth = i64::from(state.comments.max_depth);
-    let window = i64::from(state.comments.edit_window_seconds);
+    let max_depth = i64::from(state.comments().max_depth);
+    let window = i64::from(state.comments().edit_window_seconds);
     let ids: std::collections::HashSet<i64> = comments.iter().map(|c| c.id).collect();
     let mut children: HashMap<Option<i64>, Vec<CommentView>> = HashMap::new();
     for c in comments {
@@ -327,7 +327,7 @@ pub async fn post_comment(
         )
         .await;
     }
-    if now - shown_at < i64::from(state.comments.min_submit_seconds) {
+    if now - shown_at < i64::from(state.comments().min_submit_seconds) {
         let form = form.with_message(
             "That was faster than we expected from a person. Please check your comment and send it again.",
         );
@@ -368,7 +368,7 @@ pub async fn post_comment(
             Some(p)
                 if p.article_id == a.id
                     && p.status == CommentStatus::Approved
-                    && p.depth < i64::from(state.comments.max_depth) =>
+                    && p.depth < i64::from(state.comments().max_depth) =>
             {
                 p.depth + 1
             }
@@ -391,7 +391,7 @@ pub async fn post_comment(
         let form = form.with_message("You have already posted this comment here.");
         return refuse(StatusCode::CONFLICT, form).await;
     }
-    let flood = i64::from(state.comments.flood_seconds);
+    let flood = i64::from(state.comments().flood_seconds);
     if flood > 0
         && let Some(last) = state
             .store
@@ -416,7 +416,7 @@ pub async fn post_comment(
             links,
             known_commenter: known,
         },
-        &state.comments,
+        &state.comments(),
     );
     let new = NewComment {
         article_id: a.id,
@@ -424,11 +424,14 @@ pub async fn post_comment(
         depth,
         author_name: author.as_str().to_string(),
         author_email: email.as_str().to_string(),
-        avatar_hash: (state.comments.avatars == linkx_core::config::Avatars::Gravatar).then(|| {
-            crate::keys::hex(
-                ring::digest::digest(&ring::digest::SHA256, email.identity().as_bytes()).as_ref(),
-            )
-        }),
+        avatar_hash: (state.comments().avatars == linkx_core::config::Avatars::Gravatar).then(
+            || {
+                crate::keys::hex(
+                    ring::digest::digest(&ring::digest::SHA256, email.identity().as_bytes())
+                        .as_ref(),
+                )
+            },
+        ),
         author_key: author_key.clone(),
         author_url: url.as_ref().map(|u| u.as_str().to_string()),
         body_md: body.as_str().to_string(),
@@ -464,7 +467,7 @@ async fn own_comment(
 ) -> Result<(CommentView, ArticleView), WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let c = state.store.comment(id).await?.ok_or(WebError::NotFound)?;
-    let window = i64::from(state.comments.edit_window_seconds);
+    let window = i64::from(state.comments().edit_window_seconds);
     let editable = c.status != CommentStatus::Deleted
         && visitor.author_key.as_deref() == Some(c.author_key.as_str())
         && state.clock.now() < c.created_at.saturating_add(window);
@@ -569,7 +572,7 @@ pub async fn edit_post(
             links,
             known_commenter: true,
         },
-        &state.comments,
+        &state.comments(),
     );
     if let Some(verdict) = verdict
         && c.status == CommentStatus::Approved
@@ -640,7 +643,7 @@ fn api_comment(state: &AppState, c: &CommentView) -> ApiComment {
         author: c.author_name.clone(),
         author_url: c.author_url.clone(),
         avatar: if avatar.starts_with('/') {
-            format!("{}{avatar}", state.site.base_url)
+            format!("{}{avatar}", state.site().base_url)
         } else {
             avatar
         },
@@ -654,7 +657,10 @@ fn api_comment(state: &AppState, c: &CommentView) -> ApiComment {
 pub fn comment_url(state: &AppState, c: &CommentView) -> String {
     format!(
         "{}/a/{}/{}#comment-{}",
-        state.site.base_url, c.article_id, c.article_slug, c.id
+        state.site().base_url,
+        c.article_id,
+        c.article_slug,
+        c.id
     )
 }
 

@@ -42,6 +42,7 @@ async fn comment_site_with(config: CommentsConfig, notifications: bool) -> Comme
         theme_dir: None,
         notifications,
         search: None,
+        data_dir: None,
     };
     let state = AppState::new(store.clone(), site_info(), options)
         .await

@@ -38,6 +38,7 @@ async fn serve(app: &TestApp, comments: CommentsConfig) -> String {
         theme_dir: None,
         notifications: false,
         search: None,
+        data_dir: None,
     };
     let state = linkx_web::AppState::new(app.store.clone(), site, options)
         .await

@@ -1,0 +1,74 @@
+//! The job runner: executes what web pages queued (feed discovery, "poll now") with the same
+//! fetcher as the poller, and stores each outcome for the page to show. A job is claimed with a
+//! lease, so one whose process died is picked up again.
+
+use crate::poll::{PollContext, poll_source};
+use linkx_core::jobs::{JobRequest, PollOutcome};
+use linkx_store::Job;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a claimed job may run before another runner may take it over.
+const LEASE_SECONDS: i64 = 300;
+/// How often the queue is checked when nothing wakes the runner (jobs queued by another
+/// process of the site).
+const IDLE_CHECK: Duration = Duration::from_secs(2);
+
+/// Runs one job if one is queued; returns whether there was one.
+pub async fn run_next(ctx: &PollContext) -> anyhow::Result<bool> {
+    let Some(job) = ctx.store.claim_job(ctx.clock.now(), LEASE_SECONDS).await? else {
+        return Ok(false);
+    };
+    let outcome = execute(ctx, &job).await;
+    let now = ctx.clock.now();
+    match outcome {
+        Ok(result) => ctx.store.finish_job(job.id, Ok(&result), now).await?,
+        Err(e) => {
+            let message = format!("{e:#}");
+            tracing::info!(job = job.id, kind = %job.kind, error = %message, "job failed");
+            ctx.store.finish_job(job.id, Err(&message), now).await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn execute(ctx: &PollContext, job: &Job) -> anyhow::Result<String> {
+    let request: JobRequest = serde_json::from_str(&job.payload)
+        .map_err(|e| anyhow::anyhow!("this version cannot run a {} job ({e})", job.kind))?;
+    match request {
+        JobRequest::Discover { url } => {
+            let discovery = crate::sources::discover(&ctx.store, &ctx.fetcher, &url).await?;
+            Ok(serde_json::to_string(&discovery)?)
+        }
+        JobRequest::Poll { source_id } => {
+            let source = ctx
+                .store
+                .source(source_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("source {source_id} no longer exists"))?;
+            let report = poll_source(ctx, &source).await;
+            if let Some(search) = &ctx.search
+                && let Err(e) = search.flush().await
+            {
+                tracing::warn!(error = %e, "could not update the search index; it catches up when rebuilt");
+            }
+            Ok(serde_json::to_string(&PollOutcome {
+                source_id,
+                new_items: report.new_items,
+                error: report.error,
+            })?)
+        }
+    }
+}
+
+/// Runs queued jobs until the process ends, waking at once when `queued` is notified.
+pub async fn run_forever(ctx: Arc<PollContext>, queued: Arc<tokio::sync::Notify>) {
+    loop {
+        match run_next(&ctx).await {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "the job queue could not be read"),
+        }
+        let _ = tokio::time::timeout(IDLE_CHECK, queued.notified()).await;
+    }
+}
