@@ -9,6 +9,7 @@ use linkx_store::{NewArticle, NewSource, PollRecord, Store};
 use linkx_web::{AppState, Options, SiteInfo, app};
 use tower::ServiceExt;
 
+mod admin;
 mod comments;
 mod search;
 

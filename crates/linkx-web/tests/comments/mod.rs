@@ -16,17 +16,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower::ServiceExt;
 
-const NOW: i64 = 1_795_200_000;
-const ARTICLE: &str = "/a/1/bridge-reopens";
+pub(super) const NOW: i64 = 1_795_200_000;
+pub(super) const ARTICLE: &str = "/a/1/bridge-reopens";
 
-struct CommentSite {
+pub(super) struct CommentSite {
     _dir: tempfile::TempDir,
-    store: Store,
-    state: AppState,
-    clock: Arc<ManualClock>,
+    pub(super) store: Store,
+    pub(super) state: AppState,
+    pub(super) clock: Arc<ManualClock>,
 }
 
-async fn comment_site(config: CommentsConfig) -> CommentSite {
+pub(super) async fn comment_site(config: CommentsConfig) -> CommentSite {
     comment_site_with(config, false).await
 }
 
@@ -67,21 +67,21 @@ async fn comment_site_with(config: CommentsConfig, notifications: bool) -> Comme
 }
 
 /// Publishes at once, so tests about other rules are not held by "first-time commenters".
-fn open_config() -> CommentsConfig {
+pub(super) fn open_config() -> CommentsConfig {
     CommentsConfig {
         moderation: Moderation::None,
         ..CommentsConfig::default()
     }
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(super) struct Reply {
+    pub(super) status: StatusCode,
+    pub(super) headers: HeaderMap,
+    pub(super) body: String,
 }
 
 impl Reply {
-    fn location(&self) -> &str {
+    pub(super) fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -90,13 +90,13 @@ impl Reply {
 }
 
 /// A reader with a browser's cookie jar and an IP address.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     site: &'a CommentSite,
-    cookies: HashMap<String, String>,
+    pub(super) cookies: HashMap<String, String>,
     ip: SocketAddr,
 }
 
-fn reader<'a>(site: &'a CommentSite, ip: &str) -> Reader<'a> {
+pub(super) fn reader<'a>(site: &'a CommentSite, ip: &str) -> Reader<'a> {
     Reader {
         site,
         cookies: HashMap::new(),
@@ -104,7 +104,7 @@ fn reader<'a>(site: &'a CommentSite, ip: &str) -> Reader<'a> {
     }
 }
 
-fn form_value(html: &str, name: &str) -> String {
+pub(super) fn form_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -149,11 +149,11 @@ impl Reader<'_> {
         }
     }
 
-    async fn get(&mut self, uri: &str) -> Reply {
+    pub(super) async fn get(&mut self, uri: &str) -> Reply {
         self.send(Request::get(uri), Body::empty()).await
     }
 
-    async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(super) async fn post(&mut self, uri: &str, fields: &[(&str, &str)]) -> Reply {
         let request =
             Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         self.send(request, Body::from(encode(fields))).await
@@ -161,7 +161,7 @@ impl Reader<'_> {
 
     /// Opens the article, takes a few seconds to write like a person, and posts `fields` with
     /// the page's form token.
-    async fn comment(&mut self, page: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(super) async fn comment(&mut self, page: &str, fields: &[(&str, &str)]) -> Reply {
         let shown = self.get(page).await;
         let token = form_value(&shown.body, "_token");
         self.site.clock.advance(5);
@@ -172,11 +172,15 @@ impl Reader<'_> {
     }
 }
 
-fn fields<'a>(author: &'a str, email: &'a str, comment: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(super) fn fields<'a>(
+    author: &'a str,
+    email: &'a str,
+    comment: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![("author", author), ("email", email), ("comment", comment)]
 }
 
-async fn stored(site: &CommentSite) -> Vec<linkx_store::CommentView> {
+pub(super) async fn stored(site: &CommentSite) -> Vec<linkx_store::CommentView> {
     let mut all = Vec::new();
     for status in [
         CommentStatus::Approved,

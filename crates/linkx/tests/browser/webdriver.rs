@@ -219,6 +219,32 @@ impl Browser {
         Ok(v.as_str().unwrap_or_default().to_string())
     }
 
+    /// Waits (up to 10 s) until the text of `css` contains `needle` (pages that refresh
+    /// themselves while a job runs).
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> Step<()> {
+        let mut last = String::new();
+        for _ in 0..100 {
+            match self.text(css).await {
+                Ok(text) if text.contains(needle) => return Ok(()),
+                Ok(text) => last = format!("{css} says {text:?}"),
+                Err(e) => last = e,
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!("waited for {needle:?} in {css}: {last}"))
+    }
+
+    /// Runs `script` in the page as an async function (its last argument is the callback) and
+    /// returns what it passed to the callback.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Step<Value> {
+        self.session_call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
     /// Saves a PNG screenshot to `path`.
     pub async fn screenshot(&self, path: &std::path::Path) -> Step<()> {
         let v = self.session_call("GET", "/screenshot", None).await?;
