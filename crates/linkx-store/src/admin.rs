@@ -240,6 +240,32 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes expired sessions, failed logins older than `failures_before` and finished jobs
+    /// older than `jobs_before`; returns how many rows went.
+    pub async fn purge_desk_leftovers(
+        &self,
+        now: i64,
+        failures_before: i64,
+        jobs_before: i64,
+    ) -> Result<u64> {
+        let mut removed = 0;
+        for (sql, bound) in [
+            ("DELETE FROM admin_sessions WHERE expires_at <= $1", now),
+            ("DELETE FROM login_failures WHERE at < $1", failures_before),
+            (
+                "DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < $1",
+                jobs_before,
+            ),
+        ] {
+            removed += sqlx::query(sql)
+                .bind(bound)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(removed)
+    }
+
     /// Records who did what; `detail` names the object (“source 4 “Valley Digest””).
     pub async fn audit(&self, user_name: &str, action: &str, detail: &str, now: i64) -> Result<()> {
         sqlx::query(

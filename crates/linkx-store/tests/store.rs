@@ -267,3 +267,60 @@ async fn ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets
     store.remove_source(s.id).await.unwrap();
     assert!(store.comment(1).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up() {
+    let (_dir, store) = open().await;
+    let id = store.enqueue_job("poll", "{}", None, 1000).await.unwrap();
+    let first = store.claim_job(1000, 300).await.unwrap().unwrap();
+    assert_eq!((first.id, first.attempts), (id, 1));
+    // Leased: no other runner takes it meanwhile.
+    assert!(store.claim_job(1200, 300).await.unwrap().is_none());
+    // The runner died; after the lease another one does.
+    let second = store.claim_job(1301, 300).await.unwrap().unwrap();
+    assert_eq!((second.id, second.attempts), (id, 2));
+    let third = store.claim_job(1602, 300).await.unwrap().unwrap();
+    assert_eq!(third.attempts, 3);
+    // Three interrupted runs: it fails for good, with a reason, instead of looping.
+    assert!(store.claim_job(1903, 300).await.unwrap().is_none());
+    let job = store.job(id).await.unwrap().unwrap();
+    assert_eq!(job.status, linkx_store::JobStatus::Failed);
+    assert!(job.result.unwrap().contains("interrupted"));
+    // Finished jobs are never claimed again.
+    let done = store.enqueue_job("poll", "{}", None, 2000).await.unwrap();
+    store.claim_job(2000, 300).await.unwrap();
+    store.finish_job(done, Ok("{}"), 2001).await.unwrap();
+    assert!(store.claim_job(9999, 300).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept() {
+    let (_dir, store) = open().await;
+    let user = store
+        .add_user("ed", linkx_core::account::Role::Admin, "$argon2id$x", 0)
+        .await
+        .unwrap();
+    store.create_session("old", user.id, 0, 100).await.unwrap();
+    store
+        .create_session("live", user.id, 0, 10_000)
+        .await
+        .unwrap();
+    // An expired session logs nobody in, even before it is purged.
+    assert!(store.session_user("old", 200).await.unwrap().is_none());
+    store.create_session("old2", user.id, 0, 150).await.unwrap();
+    store.record_login_failure("ed", "ip", 50).await.unwrap();
+    store.record_login_failure("ed", "ip", 900).await.unwrap();
+    let job = store.enqueue_job("poll", "{}", None, 10).await.unwrap();
+    store.claim_job(10, 60).await.unwrap();
+    store.finish_job(job, Ok("{}"), 20).await.unwrap();
+    let queued = store.enqueue_job("poll", "{}", None, 10).await.unwrap();
+    let removed = store.purge_desk_leftovers(200, 100, 100).await.unwrap();
+    assert_eq!(removed, 3, "old2, one failure, the finished job");
+    assert!(store.session_user("live", 200).await.unwrap().is_some());
+    assert_eq!(
+        store.login_failures("ed", "ip", 0).await.unwrap().for_name,
+        1
+    );
+    assert!(store.job(job).await.unwrap().is_none());
+    assert!(store.job(queued).await.unwrap().is_some());
+}

@@ -230,9 +230,22 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// Privacy housekeeping: commenters' IP address hashes are kept 30 days, then cleared (hourly).
+/// Hourly housekeeping: commenters' IP address hashes past their retention, expired admin
+/// sessions, old failed logins and finished jobs older than a month.
 async fn forget_old_ip_hashes(store: Store) {
     loop {
-        let before = SystemClock.now() - linkx_web::comments::IP_HASH_RETENTION;
+        let now = SystemClock.now();
+        if let Err(e) = store
+            .purge_desk_leftovers(
+                now,
+                now - linkx_web::admin::auth::FAILURE_WINDOW,
+                now - 30 * 86_400,
+            )
+            .await
+        {
+            tracing::error!(error = %e, "clearing expired admin sessions and old jobs failed");
+        }
+        let before = now - linkx_web::comments::IP_HASH_RETENTION;
         match store.purge_comment_ip_hashes(before).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
@@ -327,6 +340,11 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     }
     state.set_ready();
     eprintln!("ready: {base_url}/");
+    if store.count_users().await? == 0 {
+        eprintln!(
+            "no operator account yet: create one with `linkx user add NAME --role admin` to use {base_url}/admin"
+        );
+    }
     tokio::spawn(forget_old_ip_hashes(store.clone()));
     if let Some(mailer) =
         crate::mail::Mailer::from_config(&settings.config.smtp, &base_url, &store).await?
