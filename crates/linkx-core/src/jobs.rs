@@ -10,6 +10,12 @@ pub enum JobRequest {
     Discover { url: String },
     /// Poll one source now, whatever its schedule.
     Poll { source_id: i64 },
+    /// Verify a received Webmention: fetch the source, check it links to the target, read it.
+    Verify {
+        source: String,
+        target: String,
+        article_id: i64,
+    },
 }
 
 impl JobRequest {
@@ -17,6 +23,7 @@ impl JobRequest {
         match self {
             JobRequest::Discover { .. } => "discover",
             JobRequest::Poll { .. } => "poll",
+            JobRequest::Verify { .. } => "verify",
         }
     }
 }

@@ -13,6 +13,7 @@ mod metadata;
 mod text;
 
 pub use kind::PageKind;
+pub mod webmention;
 
 use serde_json::{Value, json};
 

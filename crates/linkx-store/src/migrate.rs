@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "admin",
         include_str!("../migrations/sqlite/0006_admin.sql"),
     ),
+    (
+        7,
+        "webmention",
+        include_str!("../migrations/sqlite/0007_webmention.sql"),
+    ),
 ];
 
 impl Store {

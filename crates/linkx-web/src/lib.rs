@@ -13,6 +13,7 @@ mod ops;
 mod pages;
 pub mod search;
 mod view;
+pub mod webmention;
 
 pub use error::WebError;
 pub use ops::Metrics;
@@ -65,6 +66,8 @@ pub struct AppState {
     /// False while the index is being rebuilt: search says so instead of showing partial results.
     search_ready: Arc<AtomicBool>,
     data_dir: Option<PathBuf>,
+    webmention: bool,
+    mention_limiter: Arc<comments::RateLimiter>,
     /// Woken when a page queues a job, so a job runner in this process starts at once.
     pub jobs_queued: Arc<tokio::sync::Notify>,
 }
@@ -81,6 +84,8 @@ pub struct Options {
     pub search: Option<Arc<linkx_search::SearchIndex>>,
     /// The data directory, for the dashboard's disk usage.
     pub data_dir: Option<PathBuf>,
+    /// Receive Webmentions (`[webmention] enabled`): the endpoint is advertised and answers.
+    pub webmention: bool,
 }
 
 impl Default for Options {
@@ -92,12 +97,13 @@ impl Default for Options {
             notifications: false,
             search: None,
             data_dir: None,
+            webmention: true,
         }
     }
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 27] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -114,6 +120,7 @@ const TEMPLATES: [(&str, &str); 26] = [
         "comment_edit.html",
         include_str!("../templates/comment_edit.html"),
     ),
+    ("mentions.html", include_str!("../templates/mentions.html")),
     (
         "admin_base.html",
         include_str!("../templates/admin_base.html"),
@@ -205,6 +212,8 @@ impl AppState {
             notifications: options.notifications,
             search: options.search,
             data_dir: options.data_dir,
+            webmention: options.webmention,
+            mention_limiter: Arc::new(comments::RateLimiter::new(webmention::PER_HOST_PER_HOUR)),
             search_ready: Arc::new(AtomicBool::new(false)),
             templates: Arc::new(env),
             ready: Arc::new(AtomicBool::new(false)),
@@ -318,6 +327,7 @@ pub fn app(state: AppState) -> Router {
             "interest-cohort=(), browsing-topics=()",
         ),
     ];
+    let (state_webmention, base_url) = (state.webmention, state.site().base_url.clone());
     let mut router = Router::new()
         .route("/", get(pages::index))
         .route("/a/{id}/{slug}", get(pages::article))
@@ -356,6 +366,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/static/style.css", get(ops::stylesheet))
         .merge(admin::routes())
+        .route("/webmention", post(webmention::receive))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -370,6 +381,16 @@ pub fn app(state: AppState) -> Router {
                 .quality(tower_http::CompressionLevel::Fastest),
         )
         .with_state(state);
+    // Every page advertises the Webmention endpoint (HTTP `Link` header; pages also carry
+    // `<link rel="webmention">`).
+    if state_webmention
+        && let Ok(value) = HeaderValue::from_str(&format!(
+            "<{}/webmention>; rel=\"webmention\"",
+            base_url.trim_end_matches('/')
+        ))
+    {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(header::LINK, value));
+    }
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -49,7 +49,7 @@ pub(crate) fn render_html_sized(
     capacity: usize,
 ) -> Result<String, WebError> {
     let template = state.templates.get_template(name)?;
-    let base = context! { site => &*state.site(), version => env!("CARGO_PKG_VERSION") };
+    let base = context! { site => &*state.site(), version => env!("CARGO_PKG_VERSION"), webmention => state.webmention };
     let mut out = Vec::with_capacity(capacity);
     template.render_captured_to(context! { ..base, ..ctx }, &mut out)?;
     String::from_utf8(out)
@@ -291,9 +291,11 @@ async fn comment_section(
     }
     let token = state.keys.form_token(&visitor.session, state.clock.now());
     let bytes = thread_html.len();
+    let mentions = crate::webmention::section(state, a.id).await?;
     Ok((
         context! {
             thread_html, closed, form, token, replying_to, notifications => state.notifications,
+            mentions,
         },
         bytes,
     ))

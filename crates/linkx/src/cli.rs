@@ -80,6 +80,11 @@ pub enum Command {
         #[command(subcommand)]
         command: CommentsCommand,
     },
+    /// Webmention tools.
+    Webmention {
+        #[command(subcommand)]
+        command: WebmentionCommand,
+    },
     /// Operator accounts for the browser desk at /admin.
     User {
         #[command(subcommand)]
@@ -164,6 +169,14 @@ pub enum CommentsCommand {
         #[arg(value_name = "FILE.xml")]
         file: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WebmentionCommand {
+    /// Print the Webmention endpoint a page advertises (exit 1 when it has none).
+    Discover { url: String },
+    /// Discover TARGET's endpoint and send it a mention from SOURCE; prints the result.
+    Send { source: String, target: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -53,6 +53,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             crate::comments::run(&store, command).await
         }
+        Command::Webmention { command } => webmention(&settings, command).await,
         Command::User { command } => {
             let store = open_store(&settings).await?;
             crate::users::run(&store, command).await
@@ -106,6 +107,11 @@ async fn poll_context(
         writes: AtomicU64::new(0),
         stories: crate::stories::StoryDesk::load(&store, SystemClock.now()).await?,
         search,
+        webmention_base: settings
+            .config
+            .webmention
+            .enabled
+            .then(|| base_url.trim_end_matches('/').to_string()),
         store,
     }))
 }
@@ -258,6 +264,26 @@ async fn forget_old_ip_hashes(store: Store) {
     }
 }
 
+/// Sends due Webmentions every 30 s and checks the link-exchange partners daily.
+async fn send_webmentions(ctx: Arc<PollContext>, base_url: String) {
+    let mut last_partner_check = 0;
+    loop {
+        let now = SystemClock.now();
+        if let Err(e) = crate::webmention::send_due(&ctx.store, &ctx.fetcher, now).await {
+            tracing::error!(error = %e, "sending Webmentions failed");
+        }
+        if now - last_partner_check >= 86_400 {
+            last_partner_check = now;
+            if let Err(e) =
+                crate::webmention::check_partners(&ctx.store, &ctx.fetcher, &base_url, now).await
+            {
+                tracing::error!(error = %e, "checking link-exchange partners failed");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }
+}
+
 /// Follows the curated default sources; idempotent. Returns how many were added.
 pub async fn seed_default_sources(store: &Store, now: i64) -> anyhow::Result<usize> {
     let mut added = 0;
@@ -291,6 +317,7 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         notifications: settings.config.smtp.url.is_some(),
         search: Some(index.clone()),
         data_dir: Some(settings.data_dir.clone()),
+        webmention: settings.config.webmention.enabled,
     };
     let state = AppState::new(store.clone(), site, options).await?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
@@ -363,9 +390,12 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     let search = Arc::new(crate::search::SearchSync::new(index.clone(), store.clone()));
     let ctx = poll_context(&settings, store.clone(), &base_url, Some(search)).await?;
     tokio::spawn(crate::jobs::run_forever(
-        ctx.clone(),
+        crate::jobs::JobContext::new(ctx.clone(), settings.config.comments.clone())?,
         state.jobs_queued.clone(),
     ));
+    if settings.config.webmention.enabled {
+        tokio::spawn(send_webmentions(ctx.clone(), base_url.clone()));
+    }
     {
         // Settings saved by another process of the site take effect here within a minute.
         let state = state.clone();
@@ -579,6 +609,57 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
     }
     store.close().await;
     Ok(())
+}
+
+async fn webmention(
+    settings: &Settings,
+    command: crate::cli::WebmentionCommand,
+) -> anyhow::Result<()> {
+    let base_url = settings.base_url(crate::settings::DEFAULT_LISTEN);
+    let fetcher = Fetcher::new(settings.fetch_config(&base_url))?;
+    let parse = |s: &str, what: &str| {
+        url::Url::parse(s).map_err(|e| UsageError(format!("{what} {s:?} is not a URL: {e}")))
+    };
+    match command {
+        crate::cli::WebmentionCommand::Discover { url } => {
+            let url = parse(&url, "URL")?;
+            match crate::webmention::discover(&fetcher, &url)
+                .await
+                .with_context(|| format!("while fetching {url}"))?
+            {
+                Some(endpoint) => {
+                    println!("{endpoint}");
+                    Ok(())
+                }
+                None => Err(anyhow::anyhow!(format!(
+                    "{url} advertises no Webmention endpoint (no Link header, <link> or <a> with rel=\"webmention\")"
+                ))),
+            }
+        }
+        crate::cli::WebmentionCommand::Send { source, target } => {
+            parse(&source, "SOURCE")?;
+            parse(&target, "TARGET")?;
+            let outcome =
+                crate::webmention::send(&fetcher, &source, &target, 99, SystemClock.now()).await;
+            match outcome.status {
+                "sent" => {
+                    println!(
+                        "sent to {} ({})",
+                        outcome.endpoint.unwrap_or_default(),
+                        outcome.response_status.unwrap_or_default()
+                    );
+                    Ok(())
+                }
+                "no_endpoint" => Err(anyhow::anyhow!(format!(
+                    "{target} advertises no Webmention endpoint: nothing sent"
+                ))),
+                _ => Err(anyhow::anyhow!(
+                    "not sent: {}",
+                    outcome.error.unwrap_or_else(|| "unknown error".into())
+                )),
+            }
+        }
+    }
 }
 
 fn check_config(settings: &Settings) -> anyhow::Result<()> {

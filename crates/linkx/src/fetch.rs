@@ -50,6 +50,8 @@ pub struct Body {
     pub hints: CacheHints,
     /// Set when every redirect on the way was permanent (301/308): the resource moved here.
     pub moved_permanently_to: Option<Url>,
+    /// Every `Link` header value of the final response, in order (Webmention discovery).
+    pub links: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +218,12 @@ impl Fetcher {
                     let content_type = header_text(reqwest::header::CONTENT_TYPE);
                     let new_etag = header_text(reqwest::header::ETAG);
                     let new_last_modified = header_text(reqwest::header::LAST_MODIFIED);
+                    let links = headers
+                        .get_all(reqwest::header::LINK)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .map(str::to_string)
+                        .collect();
                     let bytes =
                         read_limited(response, self.config.max_body, &host, self.config.timeout)
                             .await?;
@@ -229,6 +237,7 @@ impl Fetcher {
                         last_modified: new_last_modified,
                         hints,
                         moved_permanently_to: moved,
+                        links,
                     })));
                 }
                 _ => {
@@ -251,6 +260,41 @@ impl Fetcher {
                 retry_after: None,
             }),
         }
+    }
+
+    /// POSTs a form (a Webmention) with the same protections as every fetch: private
+    /// addresses refused, per-host limit, timeout. Redirects are not followed. Returns the
+    /// status and at most 64 KiB of the response body.
+    pub async fn post_form(
+        &self,
+        url: &Url,
+        fields: &[(&str, &str)],
+    ) -> Result<(u16, String), FetchError> {
+        self.check_target(url)?;
+        let host = url.host_str().unwrap_or("").to_string();
+        let _permit = self.host_permit(&host).await;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let response = self
+            .client
+            .post(url.clone())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.classify(&host, e))?;
+        let status = response.status().as_u16();
+        let text = read_limited(response, 64 * 1024, &host, self.config.timeout)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        Ok((status, text))
     }
 
     /// Rejects non-http(s) URLs and literal private addresses (names are checked at resolve time).

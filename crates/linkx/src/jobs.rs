@@ -2,11 +2,32 @@
 //! fetcher as the poller, and stores each outcome for the page to show. A job is claimed with a
 //! lease, so one whose process died is picked up again.
 
+use crate::fetch::Fetcher;
 use crate::poll::{PollContext, poll_source};
+use linkx_core::config::CommentsConfig;
 use linkx_core::jobs::{JobRequest, PollOutcome};
 use linkx_store::Job;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What jobs run with: the poller's context (store, fetcher, clock, story and search stages),
+/// a stricter fetcher for Webmention verification and the configured comment policy (mentions
+/// are moderated like comments; runtime settings from the database are laid over it).
+pub struct JobContext {
+    pub poll: Arc<PollContext>,
+    pub verifier: Fetcher,
+    pub comments: CommentsConfig,
+}
+
+impl JobContext {
+    pub fn new(poll: Arc<PollContext>, comments: CommentsConfig) -> anyhow::Result<JobContext> {
+        Ok(JobContext {
+            verifier: crate::webmention::verify_fetcher(&poll.fetcher)?,
+            poll,
+            comments,
+        })
+    }
+}
 
 /// How long a claimed job may run before another runner may take it over.
 const LEASE_SECONDS: i64 = 300;
@@ -15,11 +36,12 @@ const LEASE_SECONDS: i64 = 300;
 const IDLE_CHECK: Duration = Duration::from_secs(2);
 
 /// Runs one job if one is queued; returns whether there was one.
-pub async fn run_next(ctx: &PollContext) -> anyhow::Result<bool> {
+pub async fn run_next(jobs: &JobContext) -> anyhow::Result<bool> {
+    let ctx = &*jobs.poll;
     let Some(job) = ctx.store.claim_job(ctx.clock.now(), LEASE_SECONDS).await? else {
         return Ok(false);
     };
-    let outcome = execute(ctx, &job).await;
+    let outcome = execute(jobs, &job).await;
     let now = ctx.clock.now();
     match outcome {
         Ok(result) => ctx.store.finish_job(job.id, Ok(&result), now).await?,
@@ -32,7 +54,8 @@ pub async fn run_next(ctx: &PollContext) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-async fn execute(ctx: &PollContext, job: &Job) -> anyhow::Result<String> {
+async fn execute(jobs: &JobContext, job: &Job) -> anyhow::Result<String> {
+    let ctx = &*jobs.poll;
     let request: JobRequest = serde_json::from_str(&job.payload)
         .map_err(|e| anyhow::anyhow!("this version cannot run a {} job ({e})", job.kind))?;
     match request {
@@ -58,13 +81,32 @@ async fn execute(ctx: &PollContext, job: &Job) -> anyhow::Result<String> {
                 error: report.error,
             })?)
         }
+        JobRequest::Verify {
+            source,
+            target,
+            article_id,
+        } => {
+            let stored = ctx.store.site_settings().await?;
+            let comments = linkx_web::admin::settings::apply_comments(&jobs.comments, &stored);
+            let said = crate::webmention::verify(
+                &ctx.store,
+                &jobs.verifier,
+                &comments,
+                &source,
+                &target,
+                article_id,
+                ctx.clock.now(),
+            )
+            .await?;
+            Ok(serde_json::to_string(&said)?)
+        }
     }
 }
 
 /// Runs queued jobs until the process ends, waking at once when `queued` is notified.
-pub async fn run_forever(ctx: Arc<PollContext>, queued: Arc<tokio::sync::Notify>) {
+pub async fn run_forever(jobs: JobContext, queued: Arc<tokio::sync::Notify>) {
     loop {
-        match run_next(&ctx).await {
+        match run_next(&jobs).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => tracing::error!(error = %e, "the job queue could not be read"),

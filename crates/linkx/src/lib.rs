@@ -20,3 +20,4 @@ pub mod settings;
 pub mod sources;
 pub mod stories;
 pub mod users;
+pub mod webmention;

@@ -27,6 +27,9 @@ pub struct PollContext {
     pub stories: crate::stories::StoryDesk,
     /// New and changed articles are noted here for the search index (`None`: no index).
     pub search: Option<Arc<crate::search::SearchSync>>,
+    /// The site's URL when Webmentions are sent: each new or changed article's page mentions
+    /// its original (`None`: nothing is sent).
+    pub webmention_base: Option<String>,
 }
 
 /// What happened to one source in one poll.
@@ -122,6 +125,9 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
                 search.note(ingested.new_ids.iter().map(|(_, id)| *id));
                 search.note(ingested.updated_ids.iter().copied());
             }
+            if let Some(base) = &ctx.webmention_base {
+                queue_mentions(ctx, base, &articles, &ingested, now).await;
+            }
             // A failed story assignment leaves each new article a story of its own: nothing is
             // lost, and the site still shows it.
             if let Err(e) = ctx
@@ -143,6 +149,29 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
         tracing::debug!(source_id = source.id, url = %source.feed_url, new = report.new_items, "polled");
     }
     report
+}
+
+/// Queues a Webmention from each new article's page to its original.
+async fn queue_mentions(
+    ctx: &PollContext,
+    base: &str,
+    articles: &[linkx_store::NewArticle],
+    ingested: &linkx_store::Ingested,
+    now: i64,
+) {
+    let new: Vec<(i64, &str, &str)> = ingested
+        .new_ids
+        .iter()
+        .filter_map(|&(i, id)| {
+            articles
+                .get(i)
+                .map(|a| (id, a.slug.as_str(), a.url.as_str()))
+        })
+        .collect();
+    let pairs = crate::webmention::article_mentions(base, &new);
+    if let Err(e) = ctx.store.queue_webmention_sends(&pairs, now).await {
+        tracing::warn!(error = %e, "could not queue Webmentions for new articles");
+    }
 }
 
 enum Polled {

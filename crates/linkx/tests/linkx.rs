@@ -6,6 +6,7 @@ mod browser;
 mod desk;
 mod mail;
 mod support;
+mod webmention;
 
 use axum::body::Body;
 use axum::http::Request;

@@ -74,6 +74,13 @@ pub async fn dashboard(
         .await?
         .into_iter()
         .collect();
+    let mentions_pending = state
+        .store
+        .mention_status_counts()
+        .await?
+        .into_iter()
+        .find(|(s, _)| s == "pending")
+        .map_or(0, |(_, n)| n);
     let db = u64::try_from(state.store.database_size().await?).unwrap_or(0);
     let index = match &state.data_dir {
         Some(dir) => dir_size(dir.join("search")).await,
@@ -99,7 +106,7 @@ pub async fn dashboard(
             chart_svg => minijinja::Value::from_safe_string(chart.svg()), table, legend,
             sources_total => sources.len(), failing, failing_total => sources.iter().filter(|s| s.is_failing()).count(), paused,
             articles => state.store.count_articles().await?,
-            pending => statuses.get("pending").copied().unwrap_or(0),
+            pending => statuses.get("pending").copied().unwrap_or(0) + mentions_pending,
             disk => context! { database => megabytes(db), index => megabytes(index), total => megabytes(db + index) },
             jobs, done => super::done_message(&q),
         },

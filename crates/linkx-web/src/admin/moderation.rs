@@ -47,32 +47,64 @@ pub async fn queue(
         .await?
         .into_iter()
         .collect();
+    let mentions: Vec<_> = state
+        .store
+        .mentions_with_status(status, QUEUE_PAGE)
+        .await?
+        .into_iter()
+        .map(|m| {
+            context! {
+                id => m.id, kind => m.kind, who => m.author_name.unwrap_or_else(|| m.source_host.clone()),
+                source => m.source_url, host => m.source_host, content => m.content,
+                when => human(m.received_at),
+                article => context! { id => m.article_id, slug => m.article_slug, title => m.article_title },
+            }
+        })
+        .collect();
+    let mention_counts: HashMap<String, i64> = state
+        .store
+        .mention_status_counts()
+        .await?
+        .into_iter()
+        .collect();
     page(
         &state,
         Some(&op),
         "admin_moderation.html",
         StatusCode::OK,
         context! {
-            comments, status => status.as_str(), counts,
+            comments, status => status.as_str(), counts, mentions, mention_counts,
             done => super::done_message(&q),
         },
     )
 }
 
-/// One decision on one comment (`only=approve-12`) or one action on every ticked comment
-/// (`action=spam&id=3&id=5`).
+/// One decision on one comment or mention (`only=approve-12`, `only=spam-m3`) or one action on
+/// every ticked comment and mention (`action=spam&id=3&mention=5`).
 pub async fn act(State(state): State<AppState>, form: AdminForm) -> Result<Response, Refusal> {
     let AdminForm { op, fields } = form;
-    let (action, ids): (&str, Vec<i64>) = match fields.get("only").split_once('-') {
-        Some((action, id)) => (action, id.parse().ok().into_iter().collect()),
-        None => (
-            fields.get("action"),
-            fields
-                .all("id")
-                .filter_map(|id| id.trim().parse().ok())
-                .collect(),
-        ),
-    };
+    let (action, comments, mentions): (&str, Vec<i64>, Vec<i64>) =
+        match fields.get("only").split_once('-') {
+            Some((action, id)) => match id.strip_prefix('m') {
+                Some(mention) => (
+                    action,
+                    Vec::new(),
+                    mention.parse().ok().into_iter().collect(),
+                ),
+                None => (action, id.parse().ok().into_iter().collect(), Vec::new()),
+            },
+            None => (
+                fields.get("action"),
+                fields
+                    .all("id")
+                    .filter_map(|id| id.trim().parse().ok())
+                    .collect(),
+                fields
+                    .all("mention")
+                    .filter_map(|id| id.trim().parse().ok())
+                    .collect(),
+            ),
+        };
     let back = format!(
         "/admin/moderation?status={}",
         tab(Some(fields.get("status"))).as_str()
@@ -83,16 +115,22 @@ pub async fn act(State(state): State<AppState>, form: AdminForm) -> Result<Respo
         "delete" => (CommentStatus::Deleted, "deleted"),
         _ => return Ok(see_other(&back, "Choose approve, spam or delete.")),
     };
-    if ids.is_empty() {
+    if comments.is_empty() && mentions.is_empty() {
         return Ok(see_other(
             &back,
             "Tick the comments first, then choose what to do with them.",
         ));
     }
     let mut changed = Vec::new();
-    for id in ids.into_iter().take(1000) {
+    for id in comments.into_iter().take(1000) {
         if state.store.set_comment_status(id, status).await? {
             changed.push(id.to_string());
+        }
+    }
+    let mut changed_mentions = Vec::new();
+    for id in mentions.into_iter().take(1000) {
+        if state.store.set_mention_status(id, status).await? {
+            changed_mentions.push(id.to_string());
         }
     }
     if !changed.is_empty() {
@@ -103,10 +141,30 @@ pub async fn act(State(state): State<AppState>, form: AdminForm) -> Result<Respo
         )
         .await?;
     }
-    let message = match changed.len() {
-        0 => "Nothing changed: those comments are gone.".to_string(),
-        1 => format!("1 comment {verb}."),
-        n => format!("{n} comments {verb}."),
+    if !changed_mentions.is_empty() {
+        op.audit(
+            &state,
+            &format!("mentions {}", status.as_str()),
+            &format!("mention(s) {} {verb}", changed_mentions.join(", ")),
+        )
+        .await?;
+    }
+    let plural = |n: usize, what: &str| {
+        if n == 1 {
+            format!("1 {what}")
+        } else {
+            format!("{n} {what}s")
+        }
+    };
+    let message = match (changed.len(), changed_mentions.len()) {
+        (0, 0) => "Nothing changed: those comments are gone.".to_string(),
+        (n, 0) => format!("{} {verb}.", plural(n, "comment")),
+        (0, m) => format!("{} {verb}.", plural(m, "mention")),
+        (n, m) => format!(
+            "{} and {} {verb}.",
+            plural(n, "comment"),
+            plural(m, "mention")
+        ),
     };
     Ok(see_other(&back, &message))
 }

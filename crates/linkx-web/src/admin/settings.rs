@@ -41,11 +41,22 @@ pub fn apply(
     comments: &CommentsConfig,
     stored: &[(String, String)],
 ) -> (SiteInfo, CommentsConfig) {
-    let (mut site, mut comments) = (site.clone(), comments.clone());
+    let mut site = site.clone();
     for (name, value) in stored {
         match name.as_str() {
             TITLE => site.title.clone_from(value),
             DESCRIPTION => site.description.clone_from(value),
+            _ => {}
+        }
+    }
+    (site, apply_comments(comments, stored))
+}
+
+/// The configured comment policy with the stored settings laid over it.
+pub fn apply_comments(comments: &CommentsConfig, stored: &[(String, String)]) -> CommentsConfig {
+    let mut comments = comments.clone();
+    for (name, value) in stored {
+        match name.as_str() {
             MODERATION => {
                 if let Some(m) = parse_moderation(value) {
                     comments.moderation = m;
@@ -64,7 +75,7 @@ pub fn apply(
             _ => {}
         }
     }
-    (site, comments)
+    comments
 }
 
 fn values(state: &AppState) -> minijinja::Value {

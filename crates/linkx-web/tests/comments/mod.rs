@@ -43,6 +43,7 @@ async fn comment_site_with(config: CommentsConfig, notifications: bool) -> Comme
         notifications,
         search: None,
         data_dir: None,
+        webmention: true,
     };
     let state = AppState::new(store.clone(), site_info(), options)
         .await

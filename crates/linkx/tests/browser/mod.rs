@@ -40,6 +40,7 @@ async fn serve(app: &TestApp, comments: CommentsConfig) -> (String, linkx_web::A
         notifications: false,
         search: None,
         data_dir: None,
+        webmention: true,
     };
     let state = linkx_web::AppState::new(app.store.clone(), site, options)
         .await
@@ -257,10 +258,8 @@ async fn an_operator_adds_a_site_polls_it_and_approves_a_held_comment() {
     )
     .await;
     // The job runner the server runs beside the site: discovery and "poll now" happen there.
-    tokio::spawn(linkx::jobs::run_forever(
-        app.poll_context().await,
-        state.jobs_queued.clone(),
-    ));
+    let jobs = linkx::jobs::JobContext::new(app.poll_context().await, Default::default()).unwrap();
+    tokio::spawn(linkx::jobs::run_forever(jobs, state.jobs_queued.clone()));
     let site_url = app.url("/site/");
     let clock = app.clock.clone();
 

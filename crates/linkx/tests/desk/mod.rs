@@ -2,7 +2,7 @@
 //! `linkx user …`.
 
 use crate::support::{NOW, spawn_app, stderr, stdout};
-use linkx::jobs::run_next;
+use linkx::jobs::{JobContext, run_next};
 use linkx_core::account::Role;
 use linkx_core::jobs::{Discovery, JobRequest, PollOutcome};
 use linkx_store::{JobStatus, NewSource, Store};
@@ -20,7 +20,7 @@ async fn queue(store: &Store, request: &JobRequest) -> i64 {
 #[tokio::test]
 async fn the_job_runner_discovers_a_sites_feeds_and_polls_a_source_on_request() {
     let app = spawn_app().await;
-    let ctx = app.poll_context().await;
+    let ctx = JobContext::new(app.poll_context().await, Default::default()).unwrap();
     assert!(!run_next(&ctx).await.unwrap(), "nothing queued yet");
 
     let job = queue(
@@ -91,7 +91,7 @@ async fn the_job_runner_discovers_a_sites_feeds_and_polls_a_source_on_request() 
 #[tokio::test]
 async fn failed_jobs_say_why() {
     let app = spawn_app().await;
-    let ctx = app.poll_context().await;
+    let ctx = JobContext::new(app.poll_context().await, Default::default()).unwrap();
     let cases = [
         (
             JobRequest::Discover {
@@ -140,6 +140,7 @@ async fn failed_jobs_say_why() {
             .ok()
             .unwrap()
     };
+    let strict = JobContext::new(std::sync::Arc::new(strict), Default::default()).unwrap();
     let job = queue(
         &app.store,
         &JobRequest::Discover {

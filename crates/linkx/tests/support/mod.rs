@@ -3,6 +3,8 @@
 //! Logs only when `TEST_LOG` is set.
 #![allow(dead_code)]
 
+pub mod webmention;
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -26,6 +28,10 @@ pub struct Hits {
     pub total: AtomicUsize,
     pub not_modified: AtomicUsize,
     pub paths: std::sync::Mutex<Vec<String>>,
+    /// Form bodies the fixture Webmention endpoints received.
+    pub mentions_received: std::sync::Mutex<Vec<String>>,
+    /// The page served at `/wm-src/mutable` (a source that changes between verifications).
+    pub page: std::sync::Mutex<String>,
 }
 
 pub struct TestApp {
@@ -83,6 +89,7 @@ async fn feed(
 
 fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
     let state = (hits.clone(), base.clone());
+    let mentions = webmention::router(hits.clone(), base.clone());
     let edited_base = base.clone();
     let site_html = "<!DOCTYPE html><html><head><title>Site</title>\
         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"Main\" href=\"/feeds/discovered.xml\">\
@@ -234,6 +241,7 @@ fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
             },
         ))
         .with_state(state)
+        .merge(mentions)
 }
 
 /// Starts the fixture server on a free loopback port and returns its base URL.
@@ -300,6 +308,7 @@ impl TestApp {
                 .await
                 .unwrap(),
             search: None,
+            webmention_base: None,
         })
     }
 
