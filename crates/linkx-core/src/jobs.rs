@@ -10,6 +10,8 @@ pub enum JobRequest {
     Discover { url: String },
     /// Poll one source now, whatever its schedule.
     Poll { source_id: i64 },
+    /// Check every link-exchange partner for a link back to this site now.
+    CheckPartners,
     /// Verify a received Webmention: fetch the source, check it links to the target, read it.
     Verify {
         source: String,
@@ -24,6 +26,7 @@ impl JobRequest {
             JobRequest::Discover { .. } => "discover",
             JobRequest::Poll { .. } => "poll",
             JobRequest::Verify { .. } => "verify",
+            JobRequest::CheckPartners => "check_partners",
         }
     }
 }

@@ -103,7 +103,7 @@ impl Default for Options {
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 27] = [
+const TEMPLATES: [(&str, &str); 29] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -121,6 +121,11 @@ const TEMPLATES: [(&str, &str); 27] = [
         include_str!("../templates/comment_edit.html"),
     ),
     ("mentions.html", include_str!("../templates/mentions.html")),
+    ("links.html", include_str!("../templates/links.html")),
+    (
+        "admin_links.html",
+        include_str!("../templates/admin_links.html"),
+    ),
     (
         "admin_base.html",
         include_str!("../templates/admin_base.html"),
@@ -353,6 +358,7 @@ pub fn app(state: AppState) -> Router {
         .route("/s/{id}", get(pages::story))
         .route("/source/{slug}", get(pages::source))
         .route("/sources", get(pages::sources))
+        .route("/links", get(pages::links))
         .route("/search", get(search::search_page))
         .route("/api/v1/search", get(search::search_api))
         .route("/opensearch.xml", get(search::opensearch))

@@ -433,6 +433,13 @@ pub async fn sources(State(state): State<AppState>) -> Result<Response, WebError
     )
 }
 
+/// The link exchange: the operator's partner sites and whether each still links back.
+pub async fn links(State(state): State<AppState>) -> Result<Response, WebError> {
+    let partners = state.store.partners().await?;
+    let partners = crate::admin::links::partner_views(&partners);
+    render(&state, "links.html", context! { partners })
+}
+
 pub async fn not_found(_uri: Uri) -> WebError {
     WebError::NotFound
 }

@@ -12,6 +12,7 @@ use tower::ServiceExt;
 mod admin;
 mod comments;
 mod search;
+mod webmention;
 
 struct Site {
     _dir: tempfile::TempDir,

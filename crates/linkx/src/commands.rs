@@ -390,7 +390,7 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     let search = Arc::new(crate::search::SearchSync::new(index.clone(), store.clone()));
     let ctx = poll_context(&settings, store.clone(), &base_url, Some(search)).await?;
     tokio::spawn(crate::jobs::run_forever(
-        crate::jobs::JobContext::new(ctx.clone(), settings.config.comments.clone())?,
+        crate::jobs::JobContext::new(ctx.clone(), settings.config.comments.clone(), &base_url)?,
         state.jobs_queued.clone(),
     ));
     if settings.config.webmention.enabled {

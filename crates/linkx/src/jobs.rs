@@ -17,14 +17,21 @@ pub struct JobContext {
     pub poll: Arc<PollContext>,
     pub verifier: Fetcher,
     pub comments: CommentsConfig,
+    /// The site's own URL (link-exchange partners must link to it).
+    pub base_url: String,
 }
 
 impl JobContext {
-    pub fn new(poll: Arc<PollContext>, comments: CommentsConfig) -> anyhow::Result<JobContext> {
+    pub fn new(
+        poll: Arc<PollContext>,
+        comments: CommentsConfig,
+        base_url: &str,
+    ) -> anyhow::Result<JobContext> {
         Ok(JobContext {
             verifier: crate::webmention::verify_fetcher(&poll.fetcher)?,
             poll,
             comments,
+            base_url: base_url.trim_end_matches('/').to_string(),
         })
     }
 }
@@ -80,6 +87,18 @@ async fn execute(jobs: &JobContext, job: &Job) -> anyhow::Result<String> {
                 new_items: report.new_items,
                 error: report.error,
             })?)
+        }
+        JobRequest::CheckPartners => {
+            let checked = crate::webmention::check_partners(
+                &ctx.store,
+                &ctx.fetcher,
+                &jobs.base_url,
+                ctx.clock.now(),
+            )
+            .await?;
+            Ok(serde_json::to_string(&format!(
+                "{checked} partner(s) checked"
+            ))?)
         }
         JobRequest::Verify {
             source,

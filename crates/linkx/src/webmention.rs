@@ -227,9 +227,10 @@ pub async fn check_partners(
     fetcher: &Fetcher,
     base_url: &str,
     now: i64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<usize> {
     let ours = Url::parse(base_url)?;
-    for partner in store.partners().await? {
+    let partners = store.partners().await?;
+    for partner in &partners {
         let result = match Url::parse(&partner.url) {
             Ok(url) => fetcher.fetch_page(&url).await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -249,5 +250,5 @@ pub async fn check_partners(
             }
         }
     }
-    Ok(())
+    Ok(partners.len())
 }

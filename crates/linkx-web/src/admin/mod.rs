@@ -10,6 +10,7 @@
 pub mod auth;
 mod chart;
 mod dashboard;
+pub(crate) mod links;
 mod moderation;
 pub mod settings;
 mod sources;
@@ -64,6 +65,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/settings", get(settings::form).post(settings::save))
         .route("/admin/users", get(auth::users).post(auth::add_user))
         .route("/admin/audit", get(dashboard::audit))
+        .route("/admin/links", get(links::list).post(links::add))
+        .route("/admin/links/check", post(links::check))
+        .route("/admin/links/{id}/delete", post(links::remove))
 }
 
 /// A logged-in operator, from the session cookie. Without a live session a page redirects to

@@ -96,7 +96,7 @@ pub async fn new_form(
             .and_then(|j| serde_json::from_str::<JobRequest>(&j.payload).ok())
             .and_then(|r| match r {
                 JobRequest::Discover { url } => Some(url),
-                JobRequest::Poll { .. } | JobRequest::Verify { .. } => None,
+                _ => None,
             })
     });
     let offers = discovery.map(|d| d.feeds).unwrap_or_default();

@@ -90,6 +90,7 @@ const GET_ROUTES: &[&str] = &[
     "/admin/users",
     "/admin/audit",
     "/admin/password",
+    "/admin/links",
 ];
 
 const POST_ROUTES: &[&str] = &[
@@ -106,6 +107,9 @@ const POST_ROUTES: &[&str] = &[
     "/admin/moderation",
     "/admin/settings",
     "/admin/users",
+    "/admin/links",
+    "/admin/links/check",
+    "/admin/links/1/delete",
 ];
 
 #[tokio::test]
@@ -165,6 +169,7 @@ async fn moderators_moderate_but_cannot_reach_sources_settings_or_accounts() {
         "/admin/settings",
         "/admin/users",
         "/admin/audit",
+        "/admin/links",
     ] {
         let reply = mo.get(uri).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "GET {uri}");
@@ -791,4 +796,94 @@ async fn the_dashboard_charts_articles_and_shows_what_needs_attention() {
     let audit = editor.get("/admin/audit").await;
     assert!(audit.body.contains("added night-desk as moderator"));
     assert!(audit.body.contains("logged in"));
+}
+
+#[tokio::test]
+async fn webmentions_wait_in_the_same_queue_as_comments() {
+    let site = desk(open_config()).await;
+    let pending = linkx_store::NewMention {
+        article_id: 1,
+        source_url: "https://blog.test/reply".into(),
+        target_url: format!("https://news.test{ARTICLE}"),
+        source_host: "blog.test".into(),
+        kind: "reply".into(),
+        author_name: Some("Nia".into()),
+        author_url: None,
+        entry_url: None,
+        content: "A reply from my blog.".into(),
+        published_at: None,
+        status: CommentStatus::Pending,
+        now: NOW,
+    };
+    let id = site.store.upsert_mention(&pending).await.unwrap();
+    let mut mo = logged_in(&site, "mo", MOD_PASSWORD, "198.51.100.40").await;
+    let queue = mo.get("/admin/moderation").await;
+    assert!(queue.body.contains("Awaiting (1)") && queue.body.contains("A reply from my blog."));
+    assert!(
+        mo.get("/admin")
+            .await
+            .body
+            .contains(r#"<strong id="pending-count">1</strong>"#)
+    );
+    let article = reader(&site, "192.0.2.3").get(ARTICLE).await;
+    assert!(!article.body.contains("A reply from my blog."));
+    let token = form_value(&queue.body, "csrf");
+    let only = format!("approve-m{id}");
+    let reply = mo
+        .post("/admin/moderation", &[("csrf", &token), ("only", &only)])
+        .await;
+    assert!(
+        mo.get(reply.location())
+            .await
+            .body
+            .contains("1 mention approved.")
+    );
+    let article = reader(&site, "192.0.2.3").get(ARTICLE).await;
+    assert!(article.body.contains("A reply from my blog."));
+    let log = site.store.audit_log(5, 0).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "mentions approved"));
+}
+
+#[tokio::test]
+async fn partners_of_the_link_exchange_are_managed_and_listed_publicly() {
+    let site = desk(open_config()).await;
+    let mut editor = logged_in(&site, "editor", ADMIN_PASSWORD, "198.51.100.41").await;
+    let token = csrf(&mut editor, "/admin/links").await;
+    let reply = editor
+        .post(
+            "/admin/links",
+            &[("csrf", &token), ("name", "Friends"), ("url", "ftp://x")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let add = [
+        ("csrf", token.as_str()),
+        ("name", "Friends <3"),
+        ("url", "https://friends.test/"),
+    ];
+    assert_eq!(
+        editor.post("/admin/links", &add).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let again = editor.post("/admin/links", &add).await;
+    assert!(again.body.contains("already a partner"));
+    let public = reader(&site, "192.0.2.9").get("/links").await;
+    assert!(public.body.contains("Friends &lt;3") && public.body.contains("not checked yet"));
+    let id = site.store.partners().await.unwrap()[0].id;
+    site.store
+        .record_partner_check(id, Some(true), None, NOW)
+        .await
+        .unwrap();
+    let public = reader(&site, "192.0.2.9").get("/links").await;
+    assert!(public.body.contains("<td>yes</td>"));
+    // "Check all now" is a job for the job runner.
+    let reply = editor.post("/admin/links/check", &[("csrf", &token)]).await;
+    assert!(reply.location().starts_with("/admin/jobs/"));
+    assert_eq!(
+        site.store.recent_jobs(1).await.unwrap()[0].kind,
+        "check_partners"
+    );
+    let remove = format!("/admin/links/{id}/delete");
+    editor.post(&remove, &[("csrf", &token)]).await;
+    assert!(site.store.partners().await.unwrap().is_empty());
 }

@@ -258,7 +258,12 @@ async fn an_operator_adds_a_site_polls_it_and_approves_a_held_comment() {
     )
     .await;
     // The job runner the server runs beside the site: discovery and "poll now" happen there.
-    let jobs = linkx::jobs::JobContext::new(app.poll_context().await, Default::default()).unwrap();
+    let jobs = linkx::jobs::JobContext::new(
+        app.poll_context().await,
+        Default::default(),
+        "http://127.0.0.1",
+    )
+    .unwrap();
     tokio::spawn(linkx::jobs::run_forever(jobs, state.jobs_queued.clone()));
     let site_url = app.url("/site/");
     let clock = app.clock.clone();
@@ -304,8 +309,10 @@ async fn an_operator_adds_a_site_polls_it_and_approves_a_held_comment() {
         // Readers see the articles; one comments and is held.
         b.goto(&format!("{site}/")).await?;
         b.wait_for(".card h2 a").await?;
+        accessible(&b, &axe, "the home page").await?;
         b.click(".card h2 a").await?;
         b.wait_for("#reply-title").await?;
+        accessible(&b, &axe, "an article page with its reply form").await?;
         b.type_into("#comment", "Which bridge is this?").await?;
         b.type_into("#author", "Cleo").await?;
         b.type_into("#email", "cleo@example.org").await?;
@@ -331,6 +338,9 @@ async fn an_operator_adds_a_site_polls_it_and_approves_a_held_comment() {
         b.goto(&format!("{site}/admin/settings")).await?;
         b.wait_for("#title").await?;
         accessible(&b, &axe, "the settings page").await?;
+        b.goto(&format!("{site}/admin/links")).await?;
+        b.wait_for("#partner-url").await?;
+        accessible(&b, &axe, "the link exchange page").await?;
 
         // A reader without the commenter's cookie now sees the comment.
         b.goto(&format!("{site}/admin")).await?;

@@ -20,7 +20,12 @@ async fn queue(store: &Store, request: &JobRequest) -> i64 {
 #[tokio::test]
 async fn the_job_runner_discovers_a_sites_feeds_and_polls_a_source_on_request() {
     let app = spawn_app().await;
-    let ctx = JobContext::new(app.poll_context().await, Default::default()).unwrap();
+    let ctx = JobContext::new(
+        app.poll_context().await,
+        Default::default(),
+        "http://127.0.0.1",
+    )
+    .unwrap();
     assert!(!run_next(&ctx).await.unwrap(), "nothing queued yet");
 
     let job = queue(
@@ -91,7 +96,12 @@ async fn the_job_runner_discovers_a_sites_feeds_and_polls_a_source_on_request() 
 #[tokio::test]
 async fn failed_jobs_say_why() {
     let app = spawn_app().await;
-    let ctx = JobContext::new(app.poll_context().await, Default::default()).unwrap();
+    let ctx = JobContext::new(
+        app.poll_context().await,
+        Default::default(),
+        "http://127.0.0.1",
+    )
+    .unwrap();
     let cases = [
         (
             JobRequest::Discover {
@@ -140,7 +150,12 @@ async fn failed_jobs_say_why() {
             .ok()
             .unwrap()
     };
-    let strict = JobContext::new(std::sync::Arc::new(strict), Default::default()).unwrap();
+    let strict = JobContext::new(
+        std::sync::Arc::new(strict),
+        Default::default(),
+        "http://127.0.0.1",
+    )
+    .unwrap();
     let job = queue(
         &app.store,
         &JobRequest::Discover {

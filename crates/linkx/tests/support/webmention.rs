@@ -246,6 +246,21 @@ async fn busy_page(State((_, base)): Fixture) -> Response {
     )
 }
 
+/// Link-exchange partner pages: one links back to https://news.test, one does not.
+async fn partner(Path(name): Path<String>) -> Response {
+    match name.as_str() {
+        "yes" => html(
+            Vec::new(),
+            r#"</head><body><a href="https://NEWS.test/a/5/story">our friends</a>"#.into(),
+        ),
+        "no" => html(
+            Vec::new(),
+            r#"</head><body><a href="https://news.test.evil/">not quite</a>"#.into(),
+        ),
+        _ => StatusCode::GONE.into_response(),
+    }
+}
+
 pub fn router(hits: Arc<Hits>, base: String) -> Router {
     Router::new()
         .route("/wm/{n}", get(discovery).post(endpoint))
@@ -259,5 +274,6 @@ pub fn router(hits: Arc<Hits>, base: String) -> Router {
         .route("/wm-src/{name}", get(source))
         .route("/wm-feed.xml", get(feed))
         .route("/wm-busy-page", get(busy_page))
+        .route("/partner/{name}", get(partner))
         .with_state((hits, base))
 }

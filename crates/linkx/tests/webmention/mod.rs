@@ -377,3 +377,43 @@ async fn new_articles_mention_their_originals_and_failures_are_retried_with_back
         0
     );
 }
+
+#[tokio::test]
+async fn partners_are_checked_for_a_link_back() {
+    let app = spawn_app().await;
+    for (name, path) in [
+        ("Friend", "/partner/yes"),
+        ("Stranger", "/partner/no"),
+        ("Gone", "/partner/gone"),
+    ] {
+        app.store
+            .add_partner(name, &app.url(path), NOW)
+            .await
+            .unwrap();
+    }
+    let jobs = linkx::jobs::JobContext::new(
+        app.poll_context().await,
+        Default::default(),
+        "https://news.test/",
+    )
+    .unwrap();
+    let request = linkx_core::jobs::JobRequest::CheckPartners;
+    app.store
+        .enqueue_job(
+            request.kind(),
+            &serde_json::to_string(&request).unwrap(),
+            None,
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(linkx::jobs::run_next(&jobs).await.unwrap());
+    let partners = app.store.partners().await.unwrap();
+    let by_name = |n: &str| partners.iter().find(|p| p.name == n).unwrap().clone();
+    assert_eq!(by_name("Friend").links_back, Some(true));
+    assert_eq!(by_name("Stranger").links_back, Some(false));
+    let gone = by_name("Gone");
+    assert_eq!(gone.links_back, None);
+    assert!(gone.last_error.unwrap().contains("HTTP 410"));
+    assert!(partners.iter().all(|p| p.last_checked_at == Some(NOW)));
+}
