@@ -151,7 +151,7 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
     report
 }
 
-/// Queues a Webmention from each new article's page to its original.
+/// Queues a Webmention from each new or changed article's page to its original.
 async fn queue_mentions(
     ctx: &PollContext,
     base: &str,
@@ -159,16 +159,23 @@ async fn queue_mentions(
     ingested: &linkx_store::Ingested,
     now: i64,
 ) {
-    let new: Vec<(i64, &str, &str)> = ingested
+    let mut pages: Vec<(i64, String, String)> = ingested
         .new_ids
         .iter()
-        .filter_map(|&(i, id)| {
-            articles
-                .get(i)
-                .map(|a| (id, a.slug.as_str(), a.url.as_str()))
-        })
+        .filter_map(|&(i, id)| articles.get(i).map(|a| (id, a.slug.clone(), a.url.clone())))
         .collect();
-    let pairs = crate::webmention::article_mentions(base, &new);
+    // A changed article's page changed: its original hears of it again.
+    if !ingested.updated_ids.is_empty() {
+        match ctx.store.cards(&ingested.updated_ids).await {
+            Ok(cards) => pages.extend(cards.into_iter().map(|a| (a.id, a.slug, a.url))),
+            Err(e) => tracing::warn!(error = %e, "could not read updated articles for Webmention"),
+        }
+    }
+    let pages: Vec<(i64, &str, &str)> = pages
+        .iter()
+        .map(|(id, slug, url)| (*id, slug.as_str(), url.as_str()))
+        .collect();
+    let pairs = crate::webmention::article_mentions(base, &pages);
     if let Err(e) = ctx.store.queue_webmention_sends(&pairs, now).await {
         tracing::warn!(error = %e, "could not queue Webmentions for new articles");
     }

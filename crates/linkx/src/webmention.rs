@@ -161,6 +161,19 @@ pub async fn send(
                 next_attempt_at: now,
             };
         }
+        // A target that answers 4xx (other than 408/429) will not have an endpoint later.
+        Err(e)
+            if e.status()
+                .is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429) =>
+        {
+            return SendOutcome {
+                status: "failed",
+                endpoint: None,
+                response_status: e.status(),
+                error: Some(format!("discovery: {e}")),
+                next_attempt_at: now,
+            };
+        }
         Err(e) => return retry_or_fail(format!("discovery: {e}"), None, e.status()),
     };
     let endpoint_text = Some(endpoint.to_string());

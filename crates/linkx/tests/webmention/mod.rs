@@ -417,3 +417,31 @@ async fn partners_are_checked_for_a_link_back() {
     assert!(gone.last_error.unwrap().contains("HTTP 410"));
     assert!(partners.iter().all(|p| p.last_checked_at == Some(NOW)));
 }
+
+#[tokio::test]
+async fn a_changed_article_mentions_its_original_again() {
+    let app = spawn_app().await;
+    let source = crate::add(&app, "/edited.xml").await;
+    let mut ctx = std::sync::Arc::try_unwrap(app.poll_context().await)
+        .ok()
+        .unwrap();
+    ctx.webmention_base = Some("https://news.test".into());
+    poll_source(&ctx, &source).await;
+    let article = app.store.latest_articles(1, 0).await.unwrap().remove(0);
+    let ours = format!("https://news.test/a/{}/{}", article.id, article.slug);
+    send_due(&app.store, &ctx.fetcher, NOW).await.unwrap();
+    let first = app.store.webmention_sends_for(&ours).await.unwrap();
+    // The original's page is a 404 here: not retried.
+    assert_eq!((first[0].status.as_str(), first[0].attempts), ("failed", 1));
+    assert_eq!(first[0].response_status, Some(404));
+    // The corrected item updates the article: its page mentions the original again.
+    app.clock.advance(3600);
+    let source = app.store.source(source.id).await.unwrap().unwrap();
+    poll_source(&ctx, &source).await;
+    let article = app.store.article(article.id).await.unwrap().unwrap();
+    assert_eq!(article.title, "Bridge reopens early");
+    let ours = format!("https://news.test/a/{}/{}", article.id, article.slug);
+    let again = app.store.webmention_sends_for(&ours).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].status.as_str(), again[0].attempts), ("queued", 0));
+}
