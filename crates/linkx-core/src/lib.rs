@@ -4,6 +4,7 @@
 //! so every other crate can depend on it.
 
 pub mod account;
+pub mod blocklist;
 pub mod clock;
 pub mod comment;
 pub mod config;

@@ -13,6 +13,7 @@ mod migrate;
 mod notifications;
 mod sources;
 mod stories;
+mod takedowns;
 
 pub use admin::{AuditEntry, DailyCount, LoginFailures, User};
 pub use articles::{ArticleView, IndexRow, IngestCounts, Ingested, NewArticle, SitemapEntry};
@@ -22,6 +23,7 @@ pub use mentions::{MentionView, NewMention, Partner, SendJob, SendOutcome, SendV
 pub use notifications::{NotificationJob, NotificationOutcome};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source, SourceEdit};
 pub use stories::{ClusterInput, StoryAssignment, StoryView};
+pub use takedowns::{BlockView, TakedownResult, TakedownTarget, TakedownView};
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,

@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "webmention",
         include_str!("../migrations/sqlite/0007_webmention.sql"),
     ),
+    (
+        8,
+        "takedowns",
+        include_str!("../migrations/sqlite/0008_takedowns.sql"),
+    ),
 ];
 
 impl Store {

@@ -209,7 +209,7 @@ impl Store {
 
 /// Refreshes a story an article left: gone when empty (the usual case, a story of one), else
 /// recounted from its articles.
-async fn recount_or_drop(tx: &mut sqlx::SqliteConnection, story: i64) -> Result<()> {
+pub(crate) async fn recount_or_drop(tx: &mut sqlx::SqliteConnection, story: i64) -> Result<()> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n, COUNT(DISTINCT source_id) AS sources, COUNT(duplicate_of) AS copies,
                 MIN(published_at) AS first, MAX(published_at) AS last, MIN(id) AS earliest_id FROM articles WHERE story_id = $1",

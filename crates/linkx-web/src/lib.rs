@@ -103,7 +103,7 @@ impl Default for Options {
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 29] = [
+const TEMPLATES: [(&str, &str); 30] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -122,6 +122,10 @@ const TEMPLATES: [(&str, &str); 29] = [
     ),
     ("mentions.html", include_str!("../templates/mentions.html")),
     ("links.html", include_str!("../templates/links.html")),
+    (
+        "admin_takedowns.html",
+        include_str!("../templates/admin_takedowns.html"),
+    ),
     (
         "admin_links.html",
         include_str!("../templates/admin_links.html"),

@@ -109,11 +109,9 @@ pub async fn article(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let (a, coverage) = state
-        .store
-        .article_with_coverage(id)
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let Some((a, coverage)) = state.store.article_with_coverage(id).await? else {
+        return gone_or_not_found(&state, id).await;
+    };
     if a.slug != slug {
         return Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response());
     }
@@ -319,12 +317,26 @@ fn personal_page(
     response
 }
 
+/// A taken-down article answers 410 Gone (search engines drop it); anything else 404.
+async fn gone_or_not_found(state: &AppState, id: i64) -> Result<Response, WebError> {
+    match state.store.takedown(id).await? {
+        Some(_) => Ok(crate::error::plain_page(
+            StatusCode::GONE,
+            "Removed",
+            "This article has been removed from the site.",
+        )),
+        None => Err(WebError::NotFound),
+    }
+}
+
 pub async fn article_without_slug(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let a = state.store.article(id).await?.ok_or(WebError::NotFound)?;
+    let Some(a) = state.store.article(id).await? else {
+        return gone_or_not_found(&state, id).await;
+    };
     Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response())
 }
 

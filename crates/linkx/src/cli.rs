@@ -80,6 +80,24 @@ pub enum Command {
         #[command(subcommand)]
         command: CommentsCommand,
     },
+    /// Take an article, a URL (with `*` wildcards) or a whole domain off the site now, from
+    /// every page, feed, the sitemap and search, and never store it again. Its pages answer
+    /// 410 Gone.
+    Takedown {
+        /// An article id or a URL (`https://example.org/sponsored/*` for a pattern).
+        #[arg(
+            value_name = "ID|URL",
+            required_unless_present = "domain",
+            conflicts_with = "domain"
+        )]
+        target: Option<String>,
+        /// Everything from this domain and its subdomains.
+        #[arg(long, value_name = "DOMAIN")]
+        domain: Option<String>,
+        /// Why (kept on record for the operator).
+        #[arg(long)]
+        reason: String,
+    },
     /// Webmention tools.
     Webmention {
         #[command(subcommand)]

@@ -53,6 +53,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_store(&settings).await?;
             crate::comments::run(&store, command).await
         }
+        Command::Takedown {
+            target,
+            domain,
+            reason,
+        } => takedown(&settings, target.as_deref(), domain.as_deref(), &reason).await,
         Command::Webmention { command } => webmention(&settings, command).await,
         Command::User { command } => {
             let store = open_store(&settings).await?;
@@ -606,6 +611,69 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
                 linkx_feed::write_opml(&settings.config.site.title, &outlines)
             );
         }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn takedown(
+    settings: &Settings,
+    target: Option<&str>,
+    domain: Option<&str>,
+    reason: &str,
+) -> anyhow::Result<()> {
+    use linkx_core::blocklist::Block;
+    use linkx_store::TakedownTarget;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(UsageError("--reason must say why (it is kept on record)".into()).into());
+    }
+    let target = match (target, domain) {
+        (_, Some(domain)) => TakedownTarget::Block(Block::domain(domain).map_err(UsageError)?),
+        (Some(t), None) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {
+            TakedownTarget::Article(
+                t.parse()
+                    .map_err(|_| UsageError(format!("{t}: not an article id")))?,
+            )
+        }
+        (Some(t), None) => TakedownTarget::Block(Block::url(t).map_err(UsageError)?),
+        (None, None) => {
+            return Err(UsageError("give an article id, a URL or --domain".into()).into());
+        }
+    };
+    let store = open_store(settings).await?;
+    let result = store
+        .take_down_target(&target, reason, "cli", SystemClock.now())
+        .await
+        .map_err(|e| match e {
+            linkx_store::StoreError::NotFound(what) => {
+                anyhow::Error::new(UsageError(format!("{what} does not exist")))
+            }
+            other => other.into(),
+        })?;
+    store
+        .audit(
+            "cli",
+            "takedown",
+            &format!("{} article(s) removed: {reason}", result.removed.len()),
+            SystemClock.now(),
+        )
+        .await?;
+    println!("took down {} article(s)", result.removed.len());
+    if let Some(block) = &result.blocked {
+        println!(
+            "blocked {} {}: later polls will not store it again",
+            block.kind.as_str(),
+            block.value
+        );
+    }
+    if !result.removed.is_empty() {
+        catch_up_search_index(
+            settings,
+            &store,
+            crate::search::CliChange::RemovedArticles(result.removed),
+        )
+        .await;
     }
     store.close().await;
     Ok(())

@@ -79,7 +79,8 @@ pub async fn import_feed(
             store.add_source(&new, now).await?
         }
     };
-    let articles = articles_from_entries(&feed.entries, now);
+    let mut articles = articles_from_entries(&feed.entries, now);
+    crate::process::drop_blocked(&mut articles, &store.blocklist().await?);
     let record = PollRecord {
         at: now,
         next_check_at: i64::MAX,

@@ -95,6 +95,19 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
             record.moved_to = body.moved_permanently_to.map(|u| u.to_string());
             record.site_url = feed.site_url.as_ref().map(Url::to_string);
             articles = articles_from_entries(&feed.entries, now);
+            match ctx.store.blocklist().await {
+                Ok(blocklist) => {
+                    crate::process::drop_blocked(&mut articles, &blocklist);
+                }
+                // Storing a blocked item would be worse than storing nothing: the poll counts as
+                // failed (the validators stay, so the next poll fetches the feed again).
+                Err(e) => {
+                    let message = format!("could not read the blocklist: {e}");
+                    record.error = Some(message.clone());
+                    report.error = Some(message);
+                    articles.clear();
+                }
+            }
             crate::fulltext::fill_full_text(ctx, source, &mut articles).await;
             body.hints
         }

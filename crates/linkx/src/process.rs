@@ -53,3 +53,16 @@ fn article_from_entry(entry: &ParsedEntry, now: i64) -> NewArticle {
         extraction: None,
     }
 }
+
+/// Drops the items the operator blocked (taken down for good); returns how many.
+pub fn drop_blocked(
+    articles: &mut Vec<linkx_store::NewArticle>,
+    blocklist: &linkx_core::blocklist::Blocklist,
+) -> usize {
+    if blocklist.0.is_empty() {
+        return 0;
+    }
+    let before = articles.len();
+    articles.retain(|a| url::Url::parse(&a.url).map_or(true, |url| !blocklist.blocks(&url)));
+    before - articles.len()
+}

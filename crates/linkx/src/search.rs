@@ -78,6 +78,8 @@ pub enum CliChange {
     StoredAfter(i64),
     /// A source and its articles were removed.
     RemovedSource(i64),
+    /// These articles were removed (taken down).
+    RemovedArticles(Vec<i64>),
 }
 
 /// Applies a CLI change to the index of `data_dir` (a fresh index is rebuilt whole).
@@ -99,6 +101,10 @@ pub async fn apply_cli_change(
         CliChange::RemovedSource(id) => {
             let i = index.clone();
             blocking(move || i.delete_source(id)).await?;
+        }
+        CliChange::RemovedArticles(ids) => {
+            let i = index.clone();
+            blocking(move || i.delete(&ids)).await?;
         }
     }
     let i = index.clone();

@@ -4,6 +4,7 @@
 
 mod browser;
 mod desk;
+mod editorial;
 mod mail;
 mod support;
 mod webmention;

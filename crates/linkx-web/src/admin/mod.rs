@@ -14,6 +14,7 @@ pub(crate) mod links;
 mod moderation;
 pub mod settings;
 mod sources;
+mod takedowns;
 
 use crate::pages::render_html;
 use crate::view::human;
@@ -66,6 +67,14 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(auth::users).post(auth::add_user))
         .route("/admin/audit", get(dashboard::audit))
         .route("/admin/links", get(links::list).post(links::add))
+        .route(
+            "/admin/takedowns",
+            get(takedowns::list).post(takedowns::take_down),
+        )
+        .route(
+            "/admin/takedowns/blocks/{id}/delete",
+            post(takedowns::unblock),
+        )
         .route("/admin/links/check", post(links::check))
         .route("/admin/links/{id}/delete", post(links::remove))
 }

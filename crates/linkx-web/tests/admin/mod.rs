@@ -91,6 +91,7 @@ const GET_ROUTES: &[&str] = &[
     "/admin/audit",
     "/admin/password",
     "/admin/links",
+    "/admin/takedowns",
 ];
 
 const POST_ROUTES: &[&str] = &[
@@ -110,6 +111,8 @@ const POST_ROUTES: &[&str] = &[
     "/admin/links",
     "/admin/links/check",
     "/admin/links/1/delete",
+    "/admin/takedowns",
+    "/admin/takedowns/blocks/1/delete",
 ];
 
 #[tokio::test]
@@ -170,6 +173,7 @@ async fn moderators_moderate_but_cannot_reach_sources_settings_or_accounts() {
         "/admin/users",
         "/admin/audit",
         "/admin/links",
+        "/admin/takedowns",
     ] {
         let reply = mo.get(uri).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "GET {uri}");
@@ -886,4 +890,55 @@ async fn partners_of_the_link_exchange_are_managed_and_listed_publicly() {
     let remove = format!("/admin/links/{id}/delete");
     editor.post(&remove, &[("csrf", &token)]).await;
     assert!(site.store.partners().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_admin_takes_an_article_down_and_can_lift_the_block() {
+    let site = desk(open_config()).await;
+    let mut editor = logged_in(&site, "editor", ADMIN_PASSWORD, "198.51.100.42").await;
+    let token = csrf(&mut editor, "/admin/takedowns").await;
+    let form = |value: &'static str, reason: &'static str| {
+        [
+            ("csrf", token.clone()),
+            ("kind", "article".into()),
+            ("value", value.into()),
+            ("reason", reason.into()),
+        ]
+    };
+    let bad = form("999", "legal");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = editor.post("/admin/takedowns", &bad).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("no article with this number"));
+    let good = form("1", "court order 7");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = editor.post("/admin/takedowns", &good).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    let done = editor.get(reply.location()).await;
+    assert!(done.body.contains("Took down 1 article(s)"));
+    assert!(done.body.contains("court order 7"));
+    let gone = reader(&site, "192.0.2.5").get(ARTICLE).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(
+        !reader(&site, "192.0.2.5")
+            .get("/")
+            .await
+            .body
+            .contains("Bridge reopens")
+    );
+    let blocks = site.store.blocks().await.unwrap();
+    assert_eq!(blocks.len(), 1);
+    let lift = format!("/admin/takedowns/blocks/{}/delete", blocks[0].id);
+    editor.post(&lift, &[("csrf", &token)]).await;
+    assert!(site.store.blocks().await.unwrap().is_empty());
+    // The removed article stays removed.
+    assert_eq!(
+        reader(&site, "192.0.2.5").get(ARTICLE).await.status,
+        StatusCode::GONE
+    );
+    let log = site.store.audit_log(5, 0).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "takedown" && e.detail.contains("court order 7"))
+    );
 }

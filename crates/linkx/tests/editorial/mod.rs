@@ -1,0 +1,179 @@
+//! Editorial control end to end: takedowns that disappear everywhere at once and stay down
+//! after re-polling, through the CLI and the same store the site reads.
+
+use crate::support::{spawn_app, stderr, stdout};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use linkx::poll::{PollContext, poll_source};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+async fn get(state: &linkx_web::AppState, uri: &str) -> (StatusCode, String) {
+    let response = linkx_web::app(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+// Multi-threaded: the fixture server must keep answering while this thread waits for the child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_down_article_is_gone_everywhere_and_stays_gone_after_repolling() {
+    let app = spawn_app().await;
+    let source = crate::add(&app, "/feeds/daily-3.xml").await;
+    let data = app.dir.path();
+    let (index, _) = linkx::search::open_index(data).unwrap();
+    let index = Arc::new(index);
+    let sync = Arc::new(linkx::search::SearchSync::new(
+        index.clone(),
+        app.store.clone(),
+    ));
+    let ctx = PollContext {
+        search: Some(sync.clone()),
+        ..Arc::try_unwrap(app.poll_context().await).ok().unwrap()
+    };
+    poll_source(&ctx, &source).await;
+    sync.flush().await.unwrap();
+    let articles = app.store.latest_articles(10, 0).await.unwrap();
+    assert_eq!(articles.len(), 3);
+    let victim = articles
+        .iter()
+        .find(|a| a.title.ends_with(" 1"))
+        .unwrap()
+        .clone();
+    let page = format!("/a/{}/{}", victim.id, victim.slug);
+    let state = linkx_web::AppState::new(
+        app.store.clone(),
+        linkx_web::SiteInfo {
+            title: "T".into(),
+            description: "D".into(),
+            language: "en".into(),
+            base_url: "http://t".into(),
+        },
+        linkx_web::Options {
+            search: Some(index.clone()),
+            ..linkx_web::Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    state.set_ready();
+    state.set_search_ready();
+    assert_eq!(get(&state, &page).await.0, StatusCode::OK);
+    // The exact title as a phrase: only the victim matches it.
+    let word = format!("%22{}%22", victim.title.replace(' ', "+"));
+    assert!(
+        get(&state, &format!("/search?q={word}"))
+            .await
+            .1
+            .contains(&page)
+    );
+
+    // The index is held by this test (as a server would hold it), so the CLI cannot update it:
+    // search must still never show a removed article.
+    drop(ctx);
+    let out = app.linkx(&[
+        "takedown",
+        &victim.id.to_string(),
+        "--reason",
+        "legal request 42",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("took down 1 article(s)"));
+    assert!(stdout(&out).contains("blocked url"));
+
+    let (status, body) = get(&state, &page).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(body.contains("removed"));
+    assert_eq!(
+        get(&state, &format!("/a/{}", victim.id)).await.0,
+        StatusCode::GONE
+    );
+    for uri in [
+        "/",
+        "/feed.atom",
+        "/rss.xml",
+        "/feed.json",
+        "/sitemap.xml",
+        &format!("/source/{}", source.slug),
+    ] {
+        let (_, body) = get(&state, uri).await;
+        assert!(!body.contains(&victim.title), "{uri} still shows it");
+        assert!(
+            !body.contains(&format!("/a/{}/", victim.id)),
+            "{uri} still links it"
+        );
+    }
+    let (_, results) = get(&state, &format!("/search?q={word}")).await;
+    assert!(!results.contains(&page));
+
+    // Polling the feed again (it still carries the item) does not bring it back.
+    let ctx = app.poll_context().await;
+    app.clock.advance(3600);
+    let source = app.store.source(source.id).await.unwrap().unwrap();
+    poll_source(&ctx, &source).await;
+    let titles: Vec<String> = app
+        .store
+        .latest_articles(10, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    assert_eq!(titles.len(), 2);
+    assert!(!titles.contains(&victim.title));
+    let log = app.store.takedowns(5).await.unwrap();
+    assert_eq!(
+        (log[0].article_id, log[0].reason.as_str()),
+        (victim.id, "legal request 42")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_domain_or_pattern_takedown_covers_every_matching_item() {
+    let app = spawn_app().await;
+    let source = crate::add(&app, "/feeds/daily-4.xml").await;
+    poll_source(&*app.poll_context().await, &source).await;
+    assert_eq!(app.store.count_articles().await.unwrap(), 4);
+    // A pattern matching one item's path.
+    let one = app.store.latest_articles(10, 0).await.unwrap().remove(0);
+    let pattern = format!("{}*", &one.url[..one.url.len() - 1]);
+    let out = app.linkx(&["takedown", &pattern, "--reason", "spam"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("blocked pattern"));
+    let left = app.store.count_articles().await.unwrap();
+    assert!(left < 4);
+    // The fixture server's whole host.
+    let host = url::Url::parse(&app.base)
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_string();
+    let out = app.linkx(&[
+        "takedown",
+        "--domain",
+        &format!("{host}.example"),
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        app.store.count_articles().await.unwrap(),
+        left,
+        "another domain changes nothing"
+    );
+    // Usage errors say what to do.
+    let out = app.linkx(&["takedown", "999", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("article 999 does not exist"));
+    let out = app.linkx(&["takedown", "--domain", "not a domain", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = app.linkx(&["takedown", "5", "--reason", "  "]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = app.linkx(&["takedown", "--reason", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+}
