@@ -6,6 +6,7 @@
 
 mod admin;
 mod articles;
+mod backup;
 mod comments;
 mod jobs;
 mod mentions;
@@ -17,6 +18,7 @@ mod takedowns;
 
 pub use admin::{AuditEntry, DailyCount, LoginFailures, User};
 pub use articles::{ArticleView, IndexRow, IngestCounts, Ingested, NewArticle, SitemapEntry};
+pub use backup::{BackupInfo, inspect_backup};
 pub use comments::{CommentView, NewComment};
 pub use jobs::{Job, JobStatus};
 pub use mentions::{MentionView, NewMention, Partner, SendJob, SendOutcome, SendView};

@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The newest migration this version knows.
+pub(crate) fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|(v, _, _)| *v).max().unwrap_or(0)
+}
+
 impl Store {
     /// Applies every migration not yet recorded; safe to run any number of times.
     pub async fn migrate(&self) -> Result<Vec<i64>> {

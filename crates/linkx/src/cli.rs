@@ -98,6 +98,18 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Write a consistent snapshot of the database to FILE while the site keeps running (the
+    /// search index is not included: it is rebuilt on restore).
+    Backup {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
+    /// Replace the database with a backup (the current one is kept beside it, renamed) and
+    /// rebuild the search index. Stop `linkx serve` first.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
     /// Webmention tools.
     Webmention {
         #[command(subcommand)]

@@ -58,6 +58,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             domain,
             reason,
         } => takedown(&settings, target.as_deref(), domain.as_deref(), &reason).await,
+        Command::Backup { file } => backup(&settings, &file).await,
+        Command::Restore { file } => restore(&settings, &file).await,
         Command::Webmention { command } => webmention(&settings, command).await,
         Command::User { command } => {
             let store = open_store(&settings).await?;
@@ -611,6 +613,112 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
                 linkx_feed::write_opml(&settings.config.site.title, &outlines)
             );
         }
+    }
+    store.close().await;
+    Ok(())
+}
+
+fn spinner(message: String) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_message(message);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+async fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    if file.exists() {
+        return Err(UsageError(format!(
+            "{} exists: choose a new file name (a backup never overwrites anything)",
+            file.display()
+        ))
+        .into());
+    }
+    let store = open_store(settings).await?;
+    let bar = spinner(format!("writing a snapshot to {}", file.display()));
+    let written = store.backup_into(file).await;
+    bar.finish_and_clear();
+    written.with_context(|| format!("while writing the backup {}", file.display()))?;
+    let info = linkx_store::inspect_backup(file).await?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "backup written to {} ({:.1} MB): {} sources, {} articles, {} comments",
+        file.display(),
+        size as f64 / 1_048_576.0,
+        info.sources,
+        info.articles,
+        info.comments
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let info = linkx_store::inspect_backup(file)
+        .await
+        .map_err(|e| UsageError(format!("{} cannot be restored: {e}", file.display())))?;
+    let db = settings.sqlite_path().ok_or_else(|| {
+        UsageError("restore works on a SQLite store; for PostgreSQL use pg_restore".into())
+    })?;
+    settings.ensure_data_dir()?;
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Copy first, so a failed copy leaves the current database untouched.
+    let restoring = db.with_extension("db.restoring");
+    let total = std::fs::metadata(file)?.len();
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("restoring [{bar:30}] {bytes}/{total_bytes}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    {
+        let mut from = std::fs::File::open(file)?;
+        let mut to = std::fs::File::create(&restoring)?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = from.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            to.write_all(&buf[..n])?;
+            bar.inc(n as u64);
+        }
+        to.sync_all()?;
+    }
+    bar.finish_and_clear();
+    // The current database is kept beside the restored one, never deleted.
+    let mut kept = None;
+    if db.exists() {
+        let aside = db.with_extension(format!("db.before-restore-{}", SystemClock.now()));
+        for suffix in ["", "-wal", "-shm"] {
+            let from = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+            if from.exists() {
+                std::fs::rename(&from, format!("{}{suffix}", aside.display()))?;
+            }
+        }
+        kept = Some(aside);
+    }
+    std::fs::rename(&restoring, &db)?;
+    let store = open_store(settings).await?;
+    let (index, _) = crate::search::open_index(&settings.data_dir)?;
+    let index = Arc::new(index);
+    let bar = indicatif::ProgressBar::new(u64::try_from(info.articles).unwrap_or(0));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("indexing [{bar:30}] {pos}/{len} articles")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let indexed = crate::search::rebuild(&store, &index, |done, _| bar.set_position(done)).await?;
+    bar.finish_and_clear();
+    println!(
+        "restored {} sources, {} articles, {} comments from {}; search index rebuilt ({indexed} articles)",
+        info.sources,
+        info.articles,
+        info.comments,
+        file.display()
+    );
+    if let Some(kept) = kept {
+        println!("the previous database is kept as {}", kept.display());
     }
     store.close().await;
     Ok(())

@@ -66,6 +66,13 @@ impl Settings {
         })
     }
 
+    /// The SQLite database file, when the store is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.storage_url.strip_prefix("sqlite://")?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
     pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
         use anyhow::Context;
         std::fs::create_dir_all(&self.data_dir).with_context(|| {

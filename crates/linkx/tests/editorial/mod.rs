@@ -177,3 +177,150 @@ async fn a_domain_or_pattern_takedown_covers_every_matching_item() {
     let out = app.linkx(&["takedown", "--reason", "x"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+async fn site_state(store: &linkx_store::Store) -> linkx_web::AppState {
+    let state = linkx_web::AppState::new(
+        store.clone(),
+        linkx_web::SiteInfo {
+            title: "T".into(),
+            description: "D".into(),
+            language: "en".into(),
+            base_url: "http://t".into(),
+        },
+        linkx_web::Options::default(),
+    )
+    .await
+    .unwrap();
+    state.set_ready();
+    state
+}
+
+/// The pages a reader would compare: the home page, an article, a story, the sitemap, a feed.
+async fn snapshot(store: &linkx_store::Store) -> Vec<(StatusCode, String)> {
+    let state = site_state(store).await;
+    let article = store.latest_articles(1, 0).await.unwrap().remove(0);
+    let mut pages = Vec::new();
+    for uri in [
+        "/".to_string(),
+        format!("/s/{}", article.story_id),
+        "/sitemap.xml".to_string(),
+        "/feed.json".to_string(),
+        "/sources".to_string(),
+    ] {
+        pages.push(get(&state, &uri).await);
+    }
+    pages.push(get(&state, &format!("/a/{}/{}", article.id, article.slug)).await);
+    // Reply forms carry a fresh token on every view.
+    pages
+        .into_iter()
+        .map(|(status, body)| (status, without_form_tokens(&body)))
+        .collect()
+}
+
+fn without_form_tokens(body: &str) -> String {
+    const MARK: &str = r#"name="_token" value=""#;
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at + MARK.len()]);
+        rest = &rest[at + MARK.len()..];
+        rest = rest.find('"').map_or("", |end| &rest[end..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_wipe_restore_gives_the_same_site() {
+    let app = spawn_app().await;
+    for feed in ["/feeds/alpha-4.xml", "/feeds/beta-3.xml"] {
+        let source = crate::add(&app, feed).await;
+        poll_source(&*app.poll_context().await, &source).await;
+    }
+    let article = app.store.latest_articles(1, 0).await.unwrap().remove(0);
+    let comment = linkx_store::NewComment {
+        article_id: article.id,
+        parent_id: None,
+        depth: 1,
+        author_name: "Ada".into(),
+        author_email: "ada@example.org".into(),
+        author_key: "k".into(),
+        author_url: None,
+        avatar_hash: None,
+        body_md: "Kept across a restore.".into(),
+        body_html: "<p>Kept across a restore.</p>".into(),
+        status: linkx_core::comment::CommentStatus::Approved,
+        held_reason: None,
+        notify: false,
+        ip_hash: None,
+        created_at: crate::support::NOW,
+    };
+    app.store.insert_comment(&comment).await.unwrap();
+    let before = snapshot(&app.store).await;
+    assert!(before.last().unwrap().1.contains(&article.title));
+    assert!(before.last().unwrap().1.contains("Kept across a restore."));
+
+    let file = app.dir.path().join("site.backup");
+    let file = file.to_str().unwrap();
+    let out = app.linkx(&["backup", file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("2 sources, 7 articles, 1 comments"),
+        "{}",
+        stdout(&out)
+    );
+    // A backup never overwrites.
+    let again = app.linkx(&["backup", file]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("exists"));
+
+    // Wipe: the database and the search index are gone.
+    app.store.close().await;
+    for entry in std::fs::read_dir(app.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("linkx.db") {
+            std::fs::remove_file(&path).unwrap();
+        } else if name == "search" {
+            std::fs::remove_dir_all(&path).unwrap();
+        }
+    }
+    let out = app.linkx(&["restore", file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("search index rebuilt (7 articles)"),
+        "{}",
+        stdout(&out)
+    );
+    let restored = linkx_store::Store::open_path(&app.dir.path().join("linkx.db"))
+        .await
+        .unwrap();
+    let after = snapshot(&restored).await;
+    assert_eq!(after.len(), before.len());
+    for (i, (a, b)) in after.iter().zip(&before).enumerate() {
+        assert!(a == b, "page {i} differs after the restore");
+    }
+    assert_eq!(restored.count_articles().await.unwrap(), 7);
+    let comments = restored
+        .comments_for_article(article.id, None)
+        .await
+        .unwrap();
+    assert_eq!(comments.len(), 1);
+
+    // Restoring over a live database keeps the old one beside it; junk is refused.
+    let out = app.linkx(&["restore", file]);
+    assert!(
+        stdout(&out).contains("previous database is kept as"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(app.dir.path().join("junk"), "not a database").unwrap();
+    let junk = app.dir.path().join("junk");
+    let out = app.linkx(&["restore", junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot be restored"),
+        "{}",
+        stderr(&out)
+    );
+}
