@@ -24,7 +24,7 @@ pub use jobs::{Job, JobStatus};
 pub use mentions::{MentionView, NewMention, Partner, SendJob, SendOutcome, SendView};
 pub use notifications::{NotificationJob, NotificationOutcome};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source, SourceEdit};
-pub use stories::{ClusterInput, StoryAssignment, StoryView};
+pub use stories::{ClusterInput, Curation, StoryAssignment, StoryView};
 pub use takedowns::{BlockView, TakedownResult, TakedownTarget, TakedownView};
 
 use sqlx::sqlite::{

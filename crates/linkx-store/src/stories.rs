@@ -34,13 +34,27 @@ pub struct StoryView {
     pub copy_count: i64,
     pub first_published_at: i64,
     pub last_published_at: i64,
+    /// Shown first on the home page until this time.
+    pub pinned_until: Option<i64>,
+    /// The operator's headline for the story (its articles keep their sources' titles).
+    pub headline: Option<String>,
+    /// Left off the home page by the operator.
+    pub hidden: bool,
+}
+
+/// What the operator set on a story.
+#[derive(Debug, Clone, Default)]
+pub struct Curation {
+    pub pinned_until: Option<i64>,
+    pub headline: Option<String>,
+    pub hidden: bool,
 }
 
 /// Stories joined with their lead (original) article.
 fn story_select() -> String {
     format!(
         "SELECT st.id AS st_id, st.article_count, st.source_count, st.copy_count, st.first_published_at,
-                st.last_published_at, lead.* FROM stories st
+                st.last_published_at, st.pinned_until, st.headline, st.hidden, lead.* FROM stories st
          JOIN ({CARD_SELECT}) lead ON lead.id = st.original_article_id"
     )
 }
@@ -55,6 +69,9 @@ fn story_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoryView> {
         copy_count: r.try_get("copy_count")?,
         first_published_at: r.try_get("first_published_at")?,
         last_published_at: r.try_get("last_published_at")?,
+        pinned_until: r.try_get("pinned_until")?,
+        headline: r.try_get("headline")?,
+        hidden: r.try_get::<i64, _>("hidden")? != 0,
     })
 }
 
@@ -178,9 +195,28 @@ impl Store {
         Ok(())
     }
 
-    /// Stories for the home page: recency plus breadth of coverage, best first.
-    pub async fn latest_stories(&self, limit: i64, offset: i64) -> Result<Vec<StoryView>> {
+    /// Stories for the home page: recency plus breadth of coverage, best first; hidden stories
+    /// and those pinned at `now` (shown apart, see `pinned_stories`) left out.
+    pub async fn latest_stories(
+        &self,
+        limit: i64,
+        offset: i64,
+        now: i64,
+    ) -> Result<Vec<StoryView>> {
         // Integer literals, not bound parameters: see `latest`.
+        let sql = format!(
+            "{} WHERE st.hidden = 0 AND (st.pinned_until IS NULL OR st.pinned_until <= {now})
+             ORDER BY st.rank_at DESC, st.id DESC LIMIT {limit} OFFSET {offset}",
+            story_select()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(story_from_row).collect()
+    }
+
+    /// Every story for the operator, hidden ones included, by rank.
+    pub async fn stories_for_desk(&self, limit: i64, offset: i64) -> Result<Vec<StoryView>> {
         let sql = format!(
             "{} ORDER BY st.rank_at DESC, st.id DESC LIMIT {limit} OFFSET {offset}",
             story_select()
@@ -189,6 +225,39 @@ impl Store {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(story_from_row).collect()
+    }
+
+    /// Stories pinned at `now`, the one pinned longest first.
+    pub async fn pinned_stories(&self, now: i64) -> Result<Vec<StoryView>> {
+        let sql = format!(
+            "{} WHERE st.hidden = 0 AND st.pinned_until > $1 ORDER BY st.pinned_until DESC, st.id DESC LIMIT 10",
+            story_select()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(story_from_row).collect()
+    }
+
+    /// Sets what the operator decided for a story.
+    pub async fn curate_story(&self, id: i64, curation: &Curation) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE stories SET pinned_until = $2, headline = $3, hidden = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(curation.pinned_until)
+        .bind(
+            curation
+                .headline
+                .as_deref()
+                .map(str::trim)
+                .filter(|h| !h.is_empty()),
+        )
+        .bind(i64::from(curation.hidden))
+        .execute(&self.pool)
+        .await?;
+        self.found(done.rows_affected(), || format!("story {id}"))
     }
 
     /// One story with its original first.

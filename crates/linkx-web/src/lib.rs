@@ -53,7 +53,8 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     pub metrics: Arc<Metrics>,
     /// Home/listing pages by page number (only the first few are cached).
-    page_cache: Arc<cache::RenderCache<i64, axum::body::Bytes>>,
+    /// with the clock time until which each stays right (a pinned story's pin ending changes it).
+    page_cache: Arc<cache::RenderCache<i64, (axum::body::Bytes, i64)>>,
     /// Comment threads as anonymous readers see them, by article and whether it is closed.
     thread_cache: Arc<cache::RenderCache<(i64, bool), Arc<str>>>,
     pub clock: Arc<dyn Clock>,
@@ -103,7 +104,7 @@ impl Default for Options {
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 30] = [
+const TEMPLATES: [(&str, &str); 31] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -122,6 +123,10 @@ const TEMPLATES: [(&str, &str); 30] = [
     ),
     ("mentions.html", include_str!("../templates/mentions.html")),
     ("links.html", include_str!("../templates/links.html")),
+    (
+        "admin_stories.html",
+        include_str!("../templates/admin_stories.html"),
+    ),
     (
         "admin_takedowns.html",
         include_str!("../templates/admin_takedowns.html"),

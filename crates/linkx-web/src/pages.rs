@@ -63,15 +63,27 @@ pub async fn index(
     let page = q.number();
     // Read before querying: a write during rendering then makes this entry stale, not wrong.
     let generation = state.store.generation();
-    if let Some(html) = state.page_cache.get(&page, generation) {
+    let now = state.clock.now();
+    if let Some((html, valid_until)) = state.page_cache.get(&page, generation)
+        && now < valid_until
+    {
         return Ok(Html(html).into_response());
     }
     let mut stories = state
         .store
-        .latest_stories(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        .latest_stories(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE, now)
         .await?;
     let has_next = stories.len() as i64 > PAGE_SIZE;
     stories.truncate(PAGE_SIZE as usize);
+    // Pinned stories lead the first page until their time ends.
+    let mut valid_until = i64::MAX;
+    if page == 1 {
+        let pinned = state.store.pinned_stories(now).await?;
+        if let Some(first_end) = pinned.iter().filter_map(|s| s.pinned_until).min() {
+            valid_until = first_end;
+        }
+        stories.splice(0..0, pinned);
+    }
     let (sources_total, sources_failing) = if stories.is_empty() {
         let sources = state.store.list_sources().await?;
         let failing = sources.iter().filter(|s| s.is_failing()).count();
@@ -81,7 +93,12 @@ pub async fn index(
     };
     let entries: Vec<_> = stories
         .iter()
-        .map(|s| context! { a => card(&s.lead), reports => s.article_count, sources => s.source_count })
+        .map(|s| {
+            context! {
+                a => card(&s.lead), reports => s.article_count, sources => s.source_count,
+                headline => &s.headline, pinned => s.pinned_until.is_some_and(|p| p > now),
+            }
+        })
         .collect();
     let html = render_html(
         &state,
@@ -90,7 +107,9 @@ pub async fn index(
     )?;
     let html = axum::body::Bytes::from(html);
     if page <= 5 {
-        state.page_cache.put(page, generation, html.clone());
+        state
+            .page_cache
+            .put(page, generation, (html.clone(), valid_until));
     }
     Ok(Html(html).into_response())
 }

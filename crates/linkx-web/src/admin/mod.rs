@@ -14,6 +14,7 @@ pub(crate) mod links;
 mod moderation;
 pub mod settings;
 mod sources;
+mod stories;
 mod takedowns;
 
 use crate::pages::render_html;
@@ -67,6 +68,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users", get(auth::users).post(auth::add_user))
         .route("/admin/audit", get(dashboard::audit))
         .route("/admin/links", get(links::list).post(links::add))
+        .route("/admin/stories", get(stories::list))
+        .route("/admin/stories/{id}", post(stories::curate))
         .route(
             "/admin/takedowns",
             get(takedowns::list).post(takedowns::take_down),

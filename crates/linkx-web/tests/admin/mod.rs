@@ -92,6 +92,7 @@ const GET_ROUTES: &[&str] = &[
     "/admin/password",
     "/admin/links",
     "/admin/takedowns",
+    "/admin/stories",
 ];
 
 const POST_ROUTES: &[&str] = &[
@@ -113,6 +114,7 @@ const POST_ROUTES: &[&str] = &[
     "/admin/links/1/delete",
     "/admin/takedowns",
     "/admin/takedowns/blocks/1/delete",
+    "/admin/stories/1",
 ];
 
 #[tokio::test]
@@ -174,6 +176,7 @@ async fn moderators_moderate_but_cannot_reach_sources_settings_or_accounts() {
         "/admin/audit",
         "/admin/links",
         "/admin/takedowns",
+        "/admin/stories",
     ] {
         let reply = mo.get(uri).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "GET {uri}");
@@ -940,5 +943,109 @@ async fn an_admin_takes_an_article_down_and_can_lift_the_block() {
     assert!(
         log.iter()
             .any(|e| e.action == "takedown" && e.detail.contains("court order 7"))
+    );
+}
+
+/// The article titles of the home page's cards, in order.
+async fn home_titles(site: &CommentSite) -> Vec<String> {
+    let home = reader(site, "192.0.2.6").get("/").await.body;
+    home.split("<h2><a href=\"/a/")
+        .skip(1)
+        .filter_map(|card| {
+            card.split('>')
+                .nth(1)?
+                .split('<')
+                .next()
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pinned_story_leads_until_its_time_ends_and_headlines_and_hiding_apply() {
+    let site = desk(open_config()).await;
+    let before = home_titles(&site).await;
+    assert_eq!(before.len(), 2);
+    let last = before[1].clone();
+    let last_story = if last == "Bridge reopens" { 1 } else { 2 };
+    let mut editor = logged_in(&site, "editor", ADMIN_PASSWORD, "198.51.100.43").await;
+    let token = csrf(&mut editor, "/admin/stories").await;
+    let uri = format!("/admin/stories/{last_story}");
+    let pin = [
+        ("csrf", token.as_str()),
+        ("pin_hours", "2"),
+        ("headline", ""),
+    ];
+    assert_eq!(editor.post(&uri, &pin).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(home_titles(&site).await, [last.clone(), before[0].clone()]);
+    assert!(
+        reader(&site, "192.0.2.6")
+            .get("/")
+            .await
+            .body
+            .contains("Pinned")
+    );
+    // Still first just before the pin ends, back in its place after.
+    site.clock.advance(2 * 3600 - 1);
+    assert_eq!(home_titles(&site).await[0], last);
+    site.clock.advance(2);
+    assert_eq!(home_titles(&site).await, before);
+
+    // The operator's headline is the story's; the article keeps its source's title.
+    let headline = [
+        ("csrf", token.as_str()),
+        ("pin_hours", "0"),
+        ("headline", "Our <own> headline"),
+    ];
+    editor.post(&uri, &headline).await;
+    let home = reader(&site, "192.0.2.6").get("/").await.body;
+    assert!(home.contains("Our &lt;own&gt; headline") && !home.contains(&format!(">{last}<")));
+    let story = reader(&site, "192.0.2.6")
+        .get(&format!("/s/{last_story}"))
+        .await
+        .body;
+    assert!(story.contains("<h1>Our &lt;own&gt; headline</h1>"));
+    assert!(story.contains(&format!("The original's headline: “{last}”")));
+    let article = site.store.article(last_story).await.unwrap().unwrap();
+    let page = reader(&site, "192.0.2.6")
+        .get(&format!("/a/{}/{}", article.id, article.slug))
+        .await
+        .body;
+    assert!(page.contains(&format!("<h1>{last}</h1>")) || page.contains(&format!(">{last}</h1>")));
+
+    // Hidden: off the home page, still reachable.
+    let hide = [
+        ("csrf", token.as_str()),
+        ("pin_hours", "0"),
+        ("headline", ""),
+        ("hidden", "yes"),
+    ];
+    editor.post(&uri, &hide).await;
+    assert_eq!(home_titles(&site).await, [before[0].clone()]);
+    let story = reader(&site, "192.0.2.6")
+        .get(&format!("/s/{last_story}"))
+        .await;
+    assert_eq!(story.status, StatusCode::OK);
+    // Out-of-range pins change nothing.
+    let silly = [
+        ("csrf", token.as_str()),
+        ("pin_hours", "99999"),
+        ("headline", ""),
+    ];
+    let reply = editor.post(&uri, &silly).await;
+    assert!(
+        editor
+            .get(reply.location())
+            .await
+            .body
+            .contains("Nothing changed")
+    );
+    assert!(
+        site.store
+            .audit_log(10, 0)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "story")
     );
 }
