@@ -125,6 +125,10 @@ pub struct SourceConfig {
     pub full_text: FullText,
     /// Fixed polling interval instead of the adaptive one.
     pub interval: Option<Seconds>,
+    /// The licence the source publishes under (e.g. "CC BY 4.0"), shown with its items.
+    pub licence: Option<String>,
+    /// A note of the permission the operator has to show the full text.
+    pub permission: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -345,6 +349,16 @@ impl Config {
                 "more than 16 requests at once to one host is impolite".into(),
             );
         }
+        if self.sources.iter().any(|s| {
+            s.display == Display::Full
+                && s.licence.as_deref().is_none_or(|l| l.trim().is_empty())
+                && s.permission.as_deref().is_none_or(|p| p.trim().is_empty())
+        }) {
+            return invalid(
+                "sources.display",
+                "display = \"full\" needs the source's licence (licence = \"CC BY 4.0\") or a note of your permission (permission = \"…\")".into(),
+            );
+        }
         if self.comments.min_submit_seconds > 3 {
             return invalid(
                 "comments.min_submit_seconds",
@@ -448,6 +462,17 @@ mod tests {
         assert_eq!(c.poll.max_body, Bytes(15 * 1024 * 1024));
         assert!(c.webmention.enabled);
         assert_eq!(c.comments.close_after_days, 0);
+    }
+
+    #[test]
+    fn full_text_sources_need_a_licence_or_permission() {
+        let bare = "[[sources]]\nurl = \"https://a.test/feed\"\ndisplay = \"full\"\n";
+        let err = Config::parse(bare, []).unwrap_err().to_string();
+        assert!(err.contains("licence"), "{err}");
+        let licensed = format!("{bare}licence = \"CC BY 4.0\"\n");
+        assert!(Config::parse(&licensed, []).is_ok());
+        let permitted = format!("{bare}permission = \"our own site\"\n");
+        assert!(Config::parse(&permitted, []).is_ok());
     }
 
     #[test]

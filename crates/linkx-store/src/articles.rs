@@ -37,7 +37,12 @@ pub struct ArticleView {
     pub source_name: String,
     pub source_slug: String,
     pub source_site_url: Option<String>,
+    /// How readers see it: full text only when the source is marked so *and* carries a licence
+    /// or a permission note.
     pub display: Display,
+    pub source_licence: Option<String>,
+    /// The source's pages ask search engines not to index them.
+    pub source_noindex: bool,
     pub url: String,
     pub title: String,
     pub slug: String,
@@ -77,14 +82,16 @@ pub struct Ingested {
 }
 
 const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
-    s.site_url AS source_site_url, s.display, a.url, a.title, a.slug, a.author, a.summary_html, a.content_html, a.excerpt,
+    s.site_url AS source_site_url, CASE WHEN s.display = 'full' AND (s.licence IS NOT NULL OR s.permission IS NOT NULL) THEN 'full' ELSE 'excerpt' END AS display, s.licence AS source_licence, s.noindex AS source_noindex,
+    a.url, a.title, a.slug, a.author, a.summary_html, a.content_html, a.excerpt,
     a.image_url, a.published_at, a.updated_at, a.duplicate_of
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
 /// The same columns without the article bodies: listings show title and excerpt only, and
 /// reading every body of a page of articles would dominate the cost of the page.
 pub(crate) const CARD_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
-    s.site_url AS source_site_url, s.display, a.url, a.title, a.slug, a.author, NULL AS summary_html, NULL AS content_html, a.excerpt,
+    s.site_url AS source_site_url, CASE WHEN s.display = 'full' AND (s.licence IS NOT NULL OR s.permission IS NOT NULL) THEN 'full' ELSE 'excerpt' END AS display, s.licence AS source_licence, s.noindex AS source_noindex,
+    a.url, a.title, a.slug, a.author, NULL AS summary_html, NULL AS content_html, a.excerpt,
     a.image_url, a.published_at, a.updated_at, a.duplicate_of
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
@@ -97,6 +104,8 @@ pub(crate) fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
         source_slug: row.try_get("source_slug")?,
         source_site_url: row.try_get("source_site_url")?,
         display: Display::parse(row.try_get("display")?).unwrap_or_default(),
+        source_licence: row.try_get("source_licence")?,
+        source_noindex: row.try_get::<i64, _>("source_noindex")? != 0,
         url: row.try_get("url")?,
         title: row.try_get("title")?,
         slug: row.try_get("slug")?,

@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "takedowns",
         include_str!("../migrations/sqlite/0008_takedowns.sql"),
     ),
+    (
+        9,
+        "attribution",
+        include_str!("../migrations/sqlite/0009_attribution.sql"),
+    ),
 ];
 
 /// The newest migration this version knows.

@@ -31,9 +31,19 @@ pub struct Source {
     pub created_at: i64,
     /// The operator paused polling at this time (the articles stay published).
     pub paused_at: Option<i64>,
+    /// The licence the source publishes under (e.g. "CC BY 4.0"), shown with its items.
+    pub licence: Option<String>,
+    /// The operator's note of the permission they have to show full text.
+    pub permission: Option<String>,
+    pub noindex: bool,
 }
 
 impl Source {
+    /// Full text is shown only where the operator asked for it and recorded why they may.
+    pub fn shows_full_text(&self) -> bool {
+        self.display == Display::Full && (self.licence.is_some() || self.permission.is_some())
+    }
+
     /// Whether the operator should look at this source: its last poll failed or it is stopped.
     pub fn is_failing(&self) -> bool {
         self.last_error.is_some() || self.disabled_reason.is_some()
@@ -55,6 +65,8 @@ pub struct NewSource {
     pub full_text: FullText,
     pub polled: bool,
     pub interval_secs: Option<i64>,
+    pub licence: Option<String>,
+    pub permission: Option<String>,
 }
 
 impl NewSource {
@@ -72,6 +84,8 @@ impl NewSource {
             full_text: FullText::Auto,
             polled: true,
             interval_secs: None,
+            licence: None,
+            permission: None,
         }
     }
 }
@@ -84,6 +98,14 @@ pub struct SourceEdit {
     pub full_text: FullText,
     /// A fixed polling interval; `None` adapts it to how often the source publishes.
     pub interval_secs: Option<i64>,
+    pub licence: Option<String>,
+    pub permission: Option<String>,
+    pub noindex: bool,
+}
+
+/// Empty text is no value.
+fn clean(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// The outcome of one poll of one source, written together with its articles.
@@ -116,7 +138,7 @@ pub struct FetchLogEntry {
 
 const SOURCE_COLUMNS: &str = "id, slug, name, feed_url, site_url, display, full_text, polled, interval_secs, \
     current_interval_secs, etag, last_modified, last_fetch_at, last_success_at, last_status, last_error, \
-    error_count, next_check_at, disabled_reason, created_at, paused_at";
+    error_count, next_check_at, disabled_reason, created_at, paused_at, licence, permission, noindex";
 
 fn source_from_row(row: &SqliteRow) -> Result<Source> {
     Ok(Source {
@@ -141,6 +163,9 @@ fn source_from_row(row: &SqliteRow) -> Result<Source> {
         disabled_reason: row.try_get("disabled_reason")?,
         created_at: row.try_get("created_at")?,
         paused_at: row.try_get("paused_at")?,
+        licence: row.try_get("licence")?,
+        permission: row.try_get("permission")?,
+        noindex: row.try_get::<i64, _>("noindex")? != 0,
     })
 }
 
@@ -155,8 +180,9 @@ impl Store {
                 format!("{base}-{attempt}")
             };
             let inserted = sqlx::query(
-                "INSERT INTO sources (slug, name, feed_url, site_url, display, full_text, polled, interval_secs, created_at, next_check_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                "INSERT INTO sources (slug, name, feed_url, site_url, display, full_text, polled, interval_secs, created_at, next_check_at,
+                     licence, permission)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING id",
             )
             .bind(&slug)
             .bind(&new.name)
@@ -167,6 +193,8 @@ impl Store {
             .bind(i64::from(new.polled))
             .bind(new.interval_secs)
             .bind(now)
+            .bind(clean(new.licence.as_deref()))
+            .bind(clean(new.permission.as_deref()))
             .fetch_one(&self.pool)
             .await;
             match inserted {
@@ -267,13 +295,17 @@ impl Store {
     /// Changes what the operator may edit of a source.
     pub async fn update_source(&self, id: i64, edit: &SourceEdit) -> Result<()> {
         let done = sqlx::query(
-            "UPDATE sources SET name = $2, display = $3, full_text = $4, interval_secs = $5 WHERE id = $1",
+            "UPDATE sources SET name = $2, display = $3, full_text = $4, interval_secs = $5, licence = $6,
+                 permission = $7, noindex = $8 WHERE id = $1",
         )
         .bind(id)
         .bind(&edit.name)
         .bind(edit.display.as_str())
         .bind(edit.full_text.as_str())
         .bind(edit.interval_secs)
+        .bind(clean(edit.licence.as_deref()))
+        .bind(clean(edit.permission.as_deref()))
+        .bind(i64::from(edit.noindex))
         .execute(&self.pool)
         .await?;
         self.found(done.rows_affected(), || format!("source {id}"))

@@ -21,6 +21,8 @@ fn source(url: &str) -> NewSource {
         full_text: FullText::Auto,
         polled: true,
         interval_secs: None,
+        licence: None,
+        permission: None,
     }
 }
 

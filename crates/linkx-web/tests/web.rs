@@ -62,6 +62,8 @@ async fn add_source(store: &Store, name: &str, display: Display) -> i64 {
         full_text: FullText::Auto,
         polled: true,
         interval_secs: None,
+        licence: None,
+        permission: None,
     };
     store.add_source(&new, 0).await.unwrap().id
 }
@@ -148,7 +150,11 @@ async fn article_page_credits_and_links_the_original_and_shows_only_an_excerpt_b
     );
     assert!(body.contains(r#""@type":"NewsArticle""#));
     assert!(body.contains(r#"<meta property="og:title" content="Bridge reopens">"#));
-    assert!(body.contains(r#"<link rel="canonical" href="https://news.test/a/1/bridge-reopens">"#));
+    // The original is the page of record.
+    assert!(body.contains(r#"<link rel="canonical" href="https://origin.test/story/1">"#));
+    assert!(
+        body.contains(r#"<meta property="og:url" content="https://news.test/a/1/bridge-reopens">"#)
+    );
     assert!(
         headers[header::CONTENT_SECURITY_POLICY]
             .to_str()
@@ -159,13 +165,32 @@ async fn article_page_credits_and_links_the_original_and_shows_only_an_excerpt_b
 }
 
 #[tokio::test]
-async fn full_display_sources_show_the_whole_text() {
+async fn full_text_is_shown_only_with_a_licence_or_permission_and_credits_it() {
     let s = site().await;
     let src = add_source(&s.store, "Own Blog", Display::Full).await;
     ingest(&s.store, src, &[article(1, "Long read", &long_text(200))]).await;
+    // Marked "full" but with nothing on record: readers get the excerpt.
+    let (_, _, body) = get(&s.state, "/a/1/long-read").await;
+    assert!(!body.contains("word199"));
+    assert!(body.contains("This is an excerpt"));
+    let edit = linkx_store::SourceEdit {
+        name: "Own Blog".into(),
+        display: Display::Full,
+        full_text: FullText::Auto,
+        interval_secs: None,
+        licence: Some("CC BY 4.0".into()),
+        permission: None,
+        noindex: true,
+    };
+    s.store.update_source(src, &edit).await.unwrap();
     let (_, _, body) = get(&s.state, "/a/1/long-read").await;
     assert!(body.contains("word199"));
     assert!(!body.contains("This is an excerpt"));
+    assert!(body.contains("Published by Own Blog under CC BY 4.0."));
+    assert!(body.contains(r#"<meta name="robots" content="noindex">"#));
+    // Feeds out follow the same rule.
+    let (_, _, feed) = get(&s.state, "/feed.json").await;
+    assert!(feed.contains("word199"));
 }
 
 #[tokio::test]

@@ -279,6 +279,12 @@ pub enum SourceCommand {
         display: DisplayArg,
         #[arg(long = "full-text", value_enum, default_value_t = FullTextArg::Auto)]
         full_text: FullTextArg,
+        /// The licence the source publishes under, shown with its items (e.g. "CC BY 4.0").
+        #[arg(long)]
+        licence: Option<String>,
+        /// A note of your permission to show full text (`--display full` needs this or a licence).
+        #[arg(long)]
+        permission: Option<String>,
     },
     /// List sources with their health, failing ones first.
     List,

@@ -136,6 +136,8 @@ async fn sync_configured_sources(
             display: s.display,
             full_text: s.full_text,
             interval_secs: s.interval.map(|i| i64::try_from(i.0).unwrap_or(i64::MAX)),
+            licence: s.licence.clone(),
+            permission: s.permission.clone(),
             ..NewSource::feed(&url, s.name.as_deref())
         };
         if ensure_source(store, &new, now).await?.is_some() {
@@ -522,6 +524,8 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
             name,
             display,
             full_text,
+            licence,
+            permission,
         } => {
             let base_url = settings.base_url(crate::settings::DEFAULT_LISTEN);
             let fetcher = Fetcher::new(settings.fetch_config(&base_url))?;
@@ -530,6 +534,8 @@ async fn source(settings: Settings, command: SourceCommand) -> anyhow::Result<()
                 display: display.into(),
                 full_text: full_text.into(),
                 interval_secs: None,
+                licence,
+                permission,
             };
             let added = crate::sources::add_source(&store, &fetcher, &url, options, now).await?;
             println!(

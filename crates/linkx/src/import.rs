@@ -75,6 +75,10 @@ pub async fn import_feed(
                 full_text: FullText::Never,
                 polled: false,
                 interval_secs: None,
+                licence: None,
+                // Only the bundled demo imports in full: its sample articles were written for it.
+                permission: (display == Display::Full)
+                    .then(|| "Sample articles written for the Link Exchange demo".to_string()),
             };
             store.add_source(&new, now).await?
         }

@@ -15,6 +15,8 @@ pub struct AddOptions {
     pub display: Display,
     pub full_text: FullText,
     pub interval_secs: Option<i64>,
+    pub licence: Option<String>,
+    pub permission: Option<String>,
 }
 
 /// What `source add` found at the address it was given.
@@ -133,6 +135,13 @@ pub async fn add_source(
     options: AddOptions,
     now: i64,
 ) -> anyhow::Result<Added> {
+    if options.display == Display::Full && options.licence.is_none() && options.permission.is_none()
+    {
+        return Err(UsageError(
+            "--display full needs the source's licence (--licence \"CC BY 4.0\") or a note of your permission (--permission \"…\")".into(),
+        )
+        .into());
+    }
     let discovery = discover(store, fetcher, input).await?;
     let Some(chosen) = discovery.feeds.iter().find(|f| f.error.is_none()) else {
         let reasons: Vec<String> = discovery
@@ -160,6 +169,8 @@ pub async fn add_source(
         full_text: options.full_text,
         polled: true,
         interval_secs: options.interval_secs,
+        licence: options.licence,
+        permission: options.permission,
     };
     let source = store.add_source(&new, now).await.map_err(|e| match e {
         StoreError::Duplicate(what) => {

@@ -33,6 +33,8 @@ async fn add_with_full_text(app: &TestApp, path: &str, full_text: FullText) -> S
         full_text,
         polled: true,
         interval_secs: None,
+        licence: None,
+        permission: None,
     };
     app.store.add_source(&new, NOW).await.unwrap()
 }
@@ -237,6 +239,8 @@ async fn bad_sources_each_get_a_clear_recorded_error_and_the_site_keeps_serving(
         full_text: FullText::Auto,
         polled: true,
         interval_secs: None,
+        licence: None,
+        permission: None,
     };
     let unreachable = app.store.add_source(&unreachable, NOW).await.unwrap();
     let summary = poll_due(app.poll_context().await, true, |_| {}, |_| {})
@@ -311,6 +315,8 @@ async fn adding_a_site_url_discovers_its_feed() {
         display: Display::Excerpt,
         full_text: FullText::Auto,
         interval_secs: None,
+        licence: None,
+        permission: None,
     };
     let added = linkx::sources::add_source(&app.store, &fetcher, &app.url("/site/"), options, NOW)
         .await
@@ -326,6 +332,8 @@ async fn adding_a_site_url_discovers_its_feed() {
         display: Display::Excerpt,
         full_text: FullText::Auto,
         interval_secs: None,
+        licence: None,
+        permission: None,
     };
     let err =
         linkx::sources::add_source(&app.store, &fetcher, &app.url("/plain.html"), options, NOW)
@@ -440,6 +448,16 @@ fn cli_errors_say_what_is_wrong_with_exit_code_2() {
     let out = app.linkx(&["source", "add", "ftp://example.org/feed"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("http"));
+    // Full text needs a licence or a permission note, before anything is fetched.
+    let out = app.linkx(&[
+        "source",
+        "add",
+        "https://example.org/feed",
+        "--display",
+        "full",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--licence"), "{}", stderr(&out));
 }
 
 #[test]

@@ -147,6 +147,9 @@ struct Settings {
     display: Display,
     full_text: FullText,
     interval_secs: Option<i64>,
+    licence: Option<String>,
+    permission: Option<String>,
+    noindex: bool,
 }
 
 fn settings_from(
@@ -185,12 +188,28 @@ fn settings_from(
                 .into(),
         );
     }
+    let text = |field: &str| Some(fields.get(field).to_string()).filter(|t| !t.is_empty());
+    let (licence, permission) = (text("licence"), text("permission"));
+    for (field, value) in [("licence", &licence), ("permission", &permission)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > 500) {
+            errors.insert(field, "Keep this under 500 characters.".into());
+        }
+    }
+    if display == Ok(Display::Full) && licence.is_none() && permission.is_none() {
+        errors.insert(
+            "display",
+            "Full text needs the source's licence (e.g. CC BY 4.0) or a note of the permission you have.".into(),
+        );
+    }
     match (display, full_text, interval_secs) {
         (Ok(display), Ok(full_text), Some(interval_secs)) if errors.is_empty() => Some(Settings {
             name: name.to_string(),
             display,
             full_text,
             interval_secs,
+            licence,
+            permission,
+            noindex: fields.get("noindex") == "yes",
         }),
         _ => None,
     }
@@ -226,9 +245,23 @@ pub async fn create(State(state): State<AppState>, form: AdminForm) -> Result<Re
         full_text: settings.full_text,
         polled: true,
         interval_secs: settings.interval_secs,
+        licence: settings.licence.clone(),
+        permission: settings.permission.clone(),
     };
     match state.store.add_source(&new, state.clock.now()).await {
         Ok(source) => {
+            if settings.noindex {
+                let edit = SourceEdit {
+                    name: source.name.clone(),
+                    display: source.display,
+                    full_text: source.full_text,
+                    interval_secs: source.interval_secs,
+                    licence: source.licence.clone(),
+                    permission: source.permission.clone(),
+                    noindex: true,
+                };
+                state.store.update_source(source.id, &edit).await?;
+            }
             op.audit(
                 &state,
                 "source add",
@@ -344,6 +377,9 @@ pub async fn edit(
         display: settings.display,
         full_text: settings.full_text,
         interval_secs: settings.interval_secs,
+        licence: settings.licence,
+        permission: settings.permission,
+        noindex: settings.noindex,
     };
     state.store.update_source(s.id, &edit).await?;
     op.audit(

@@ -491,6 +491,7 @@ fn source_form<'a>(token: &'a str, interval: &'a str) -> Vec<(&'a str, &'a str)>
         ("display", "full"),
         ("full_text", "never"),
         ("interval_minutes", interval),
+        ("licence", "CC BY 4.0"),
     ]
 }
 
@@ -507,6 +508,18 @@ async fn sources_are_edited_paused_polled_and_deleted_with_or_without_articles()
         .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.body.contains("between 1 and 10080"));
+    // Full text needs a licence or a permission note.
+    let unlicensed: Vec<_> = source_form(&token, "45")
+        .into_iter()
+        .filter(|(k, _)| *k != "licence")
+        .collect();
+    let reply = editor.post("/admin/sources/1", &unlicensed).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply
+            .body
+            .contains("Full text needs the source&#39;s licence")
+    );
     let reply = editor
         .post("/admin/sources/1", &source_form(&token, "45"))
         .await;
@@ -518,13 +531,8 @@ async fn sources_are_edited_paused_polled_and_deleted_with_or_without_articles()
         ("full", "never")
     );
     assert_eq!(s.interval_secs, Some(2700));
-    assert!(
-        reader(&site, "192.0.2.1")
-            .get(ARTICLE)
-            .await
-            .body
-            .contains("The Planet")
-    );
+    let page = reader(&site, "192.0.2.1").get(ARTICLE).await.body;
+    assert!(page.contains("The Planet") && page.contains("under CC BY 4.0."));
     // Pause: no longer due; resume: due at once.
     editor
         .post("/admin/sources/1/pause", &[("csrf", &token)])
