@@ -25,6 +25,18 @@ pub struct Config {
     /// Outgoing mail (reply notifications); without `url` no mail is sent and the "notify me"
     /// box is not offered.
     pub smtp: SmtpConfig,
+    /// How long articles are kept (default: forever).
+    pub retention: RetentionConfig,
+}
+
+/// How long articles are kept. 0 means forever.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// After this many days an article keeps only its excerpt and metadata.
+    pub full_text_days: u32,
+    /// After this many days an article is deleted, with its comments and mentions.
+    pub keep_days: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -305,7 +317,15 @@ pub enum ConfigError {
 }
 
 /// The sections an environment variable `LINKX_{SECTION}_{KEY}` may set.
-const SECTIONS: [&str; 6] = ["site", "storage", "poll", "comments", "webmention", "smtp"];
+const SECTIONS: [&str; 7] = [
+    "site",
+    "storage",
+    "poll",
+    "comments",
+    "webmention",
+    "smtp",
+    "retention",
+];
 
 impl Config {
     /// Parses `linkx.toml` text, then applies `LINKX_SECTION_KEY=value` overrides, then checks
@@ -357,6 +377,13 @@ impl Config {
             return invalid(
                 "sources.display",
                 "display = \"full\" needs the source's licence (licence = \"CC BY 4.0\") or a note of your permission (permission = \"…\")".into(),
+            );
+        }
+        if self.retention.keep_days > 0 && self.retention.keep_days < self.retention.full_text_days
+        {
+            return invalid(
+                "retention.keep_days",
+                "must not be shorter than retention.full_text_days (or 0: forever)".into(),
             );
         }
         if self.comments.min_submit_seconds > 3 {

@@ -138,47 +138,20 @@ impl Store {
         now: i64,
     ) -> Result<Vec<i64>> {
         let (_writer, mut tx) = self.begin_write().await?;
-        let mut removed = Vec::new();
-        let mut stories = Vec::new();
         for &id in ids {
-            let Some(row) = sqlx::query("SELECT url, title, story_id FROM articles WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-            else {
-                continue;
-            };
             sqlx::query(
                 "INSERT INTO takedowns (article_id, url, title, reason, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (article_id) DO NOTHING",
+                 SELECT id, url, title, $2, $3, $4 FROM articles WHERE id = $1
+                 ON CONFLICT (article_id) DO NOTHING",
             )
             .bind(id)
-            .bind(row.try_get::<String, _>("url")?)
-            .bind(row.try_get::<String, _>("title")?)
             .bind(reason)
             .bind(by)
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            // Copies pointing at a removed article become plain reports.
-            sqlx::query("UPDATE articles SET duplicate_of = NULL WHERE duplicate_of = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM articles WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(story) = row.try_get::<Option<i64>, _>("story_id")? {
-                stories.push(story);
-            }
-            removed.push(id);
         }
-        stories.sort_unstable();
-        stories.dedup();
-        for story in stories {
-            crate::stories::recount_or_drop(&mut tx, story).await?;
-        }
+        let removed = delete_articles(&mut tx, ids).await?;
         tx.commit().await?;
         self.bump_generation();
         Ok(removed)
@@ -276,4 +249,42 @@ impl Store {
             blocked: block,
         })
     }
+}
+
+/// Deletes articles (their comments and mentions cascade), unlinks copies of them and refreshes
+/// the stories they were in, inside the caller's transaction. Returns the ids deleted.
+pub(crate) async fn delete_articles(
+    tx: &mut sqlx::SqliteConnection,
+    ids: &[i64],
+) -> Result<Vec<i64>> {
+    let mut removed = Vec::new();
+    let mut stories = Vec::new();
+    for &id in ids {
+        let Some(row) = sqlx::query("SELECT story_id FROM articles WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            continue;
+        };
+        // Copies pointing at a removed article become plain reports.
+        sqlx::query("UPDATE articles SET duplicate_of = NULL WHERE duplicate_of = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM articles WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(story) = row.try_get::<Option<i64>, _>("story_id")? {
+            stories.push(story);
+        }
+        removed.push(id);
+    }
+    stories.sort_unstable();
+    stories.dedup();
+    for story in stories {
+        crate::stories::recount_or_drop(&mut *tx, story).await?;
+    }
+    Ok(removed)
 }

@@ -98,6 +98,13 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Apply `[retention]` now: drop the full text of old articles, delete older ones (the
+    /// server does this daily).
+    Retention {
+        /// Only say what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write a consistent snapshot of the database to FILE while the site keeps running (the
     /// search index is not included: it is rebuilt on restore).
     Backup {

@@ -59,6 +59,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             reason,
         } => takedown(&settings, target.as_deref(), domain.as_deref(), &reason).await,
         Command::Backup { file } => backup(&settings, &file).await,
+        Command::Retention { dry_run } => {
+            let store = open_store(&settings).await?;
+            let config = settings.config.retention;
+            let now = SystemClock.now();
+            if dry_run {
+                let plan = crate::retention::plan(&store, &config, now).await?;
+                println!("{}", crate::retention::describe(&plan, &config, true));
+            } else {
+                let index = crate::search::open_index(&settings.data_dir)
+                    .ok()
+                    .map(|(index, _)| Arc::new(index));
+                let done = crate::retention::apply(&store, index.as_ref(), &config, now).await?;
+                println!("{}", crate::retention::describe(&done, &config, false));
+            }
+            store.close().await;
+            Ok(())
+        }
         Command::Restore { file } => restore(&settings, &file).await,
         Command::Webmention { command } => webmention(&settings, command).await,
         Command::User { command } => {
@@ -246,10 +263,28 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
 
 /// Privacy housekeeping: commenters' IP address hashes are kept 30 days, then cleared (hourly).
 /// Hourly housekeeping: commenters' IP address hashes past their retention, expired admin
-/// sessions, old failed logins and finished jobs older than a month.
-async fn forget_old_ip_hashes(store: Store) {
+/// sessions, old failed logins and finished jobs older than a month; daily, `[retention]`.
+async fn housekeeping(
+    store: Store,
+    index: Arc<linkx_search::SearchIndex>,
+    retention: linkx_core::config::RetentionConfig,
+) {
+    let mut last_retention = 0;
     loop {
         let now = SystemClock.now();
+        if now - last_retention >= 86_400 {
+            last_retention = now;
+            match crate::retention::apply(&store, Some(&index), &retention, now).await {
+                Ok(done) if !done.trimmed.is_empty() || !done.deleted.is_empty() => {
+                    tracing::info!(
+                        "retention: {}",
+                        crate::retention::describe(&done, &retention, false)
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "retention failed"),
+            }
+        }
         if let Err(e) = store
             .purge_desk_leftovers(
                 now,
@@ -381,7 +416,11 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
             "no operator account yet: create one with `linkx user add NAME --role admin` to use {base_url}/admin"
         );
     }
-    tokio::spawn(forget_old_ip_hashes(store.clone()));
+    tokio::spawn(housekeeping(
+        store.clone(),
+        index.clone(),
+        settings.config.retention,
+    ));
     if let Some(mailer) =
         crate::mail::Mailer::from_config(&settings.config.smtp, &base_url, &store).await?
     {

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod mail;
 pub mod poll;
 pub mod process;
+pub mod retention;
 pub mod robots;
 pub mod schedule;
 pub mod search;

@@ -324,3 +324,153 @@ async fn backup_wipe_restore_gives_the_same_site() {
         stderr(&out)
     );
 }
+
+fn aged_article(n: i64, days_old: i64, words: &str) -> linkx_store::NewArticle {
+    linkx_store::NewArticle {
+        guid: format!("aged-{n}"),
+        url: format!("https://origin.test/aged/{n}"),
+        canonical_key: format!("origin.test/aged/{n}"),
+        title: format!("Aged story {n}"),
+        slug: format!("aged-story-{n}"),
+        author: None,
+        summary_html: Some(format!("<p>Summary {n}</p>")),
+        content_html: Some(format!("<p>Summary {n}. {words}</p>")),
+        body_text: format!("Summary {n}. {words}"),
+        excerpt: format!("Summary {n}."),
+        image_url: None,
+        published_at: crate::support::NOW - days_old * 86_400,
+        updated_at: None,
+        extraction: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_drops_old_full_text_then_old_articles_as_its_dry_run_said() {
+    let app = spawn_app().await;
+    let source = crate::add(&app, "/feeds/unused-1.xml").await;
+    let articles = [
+        aged_article(1, 10, "fresh zebra"),
+        aged_article(2, 40, "middle quokka"),
+        aged_article(3, 400, "ancient axolotl"),
+    ];
+    let record = linkx_store::PollRecord {
+        at: crate::support::NOW,
+        ..Default::default()
+    };
+    let ingested = app
+        .store
+        .ingest(source.id, &articles, &record, &mut || {})
+        .await
+        .unwrap();
+    let id = |n: usize| ingested.new_ids.iter().find(|(i, _)| *i == n).unwrap().1;
+    let (fresh, middle, ancient) = (id(0), id(1), id(2));
+    let comment = linkx_store::NewComment {
+        article_id: ancient,
+        parent_id: None,
+        depth: 1,
+        author_name: "Old".into(),
+        author_email: "old@example.org".into(),
+        author_key: "k".into(),
+        author_url: None,
+        avatar_hash: None,
+        body_md: "x".into(),
+        body_html: "<p>x</p>".into(),
+        status: linkx_core::comment::CommentStatus::Approved,
+        held_reason: None,
+        notify: false,
+        ip_hash: None,
+        created_at: crate::support::NOW,
+    };
+    let comment_id = app.store.insert_comment(&comment).await.unwrap();
+    let index = Arc::new(linkx_search::SearchIndex::in_memory().unwrap());
+    linkx::search::rebuild(&app.store, &index, |_, _| {})
+        .await
+        .unwrap();
+    let hits = |word: &str| {
+        let q = linkx_search::parse_query(word).unwrap();
+        index
+            .search(&q, linkx_search::SortBy::Relevance, 10, 0)
+            .unwrap()
+            .hits
+            .len()
+    };
+    assert_eq!((hits("quokka"), hits("axolotl")), (1, 1));
+
+    let config = linkx_core::config::RetentionConfig {
+        full_text_days: 30,
+        keep_days: 365,
+    };
+    let plan = linkx::retention::plan(&app.store, &config, crate::support::NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        (plan.trimmed.clone(), plan.deleted.clone()),
+        (vec![middle], vec![ancient])
+    );
+    assert_eq!(
+        linkx::retention::describe(&plan, &config, true),
+        "would drop the full text of 1 article(s) older than 30 days; would delete 1 article(s) older than 365 days, with their comments and mentions"
+    );
+    let done = linkx::retention::apply(&app.store, Some(&index), &config, crate::support::NOW)
+        .await
+        .unwrap();
+    assert_eq!((done.trimmed, done.deleted), (plan.trimmed, plan.deleted));
+    // Only what the plan said changed.
+    assert!(app.store.article(ancient).await.unwrap().is_none());
+    assert!(app.store.comment(comment_id).await.unwrap().is_none());
+    let kept = app.store.article(middle).await.unwrap().unwrap();
+    assert_eq!((kept.content_html, kept.summary_html), (None, None));
+    assert_eq!(kept.excerpt, "Summary 2.");
+    let untouched = app.store.article(fresh).await.unwrap().unwrap();
+    assert!(untouched.content_html.unwrap().contains("fresh zebra"));
+    assert_eq!(
+        (
+            hits("zebra"),
+            hits("quokka"),
+            hits("axolotl"),
+            hits("summary")
+        ),
+        (1, 0, 0, 2)
+    );
+    // Running again finds nothing more to do; 0 days means forever.
+    let again = linkx::retention::plan(&app.store, &config, crate::support::NOW)
+        .await
+        .unwrap();
+    assert!(again.trimmed.is_empty() && again.deleted.is_empty());
+    let off = linkx_core::config::RetentionConfig::default();
+    let nothing = linkx::retention::apply(&app.store, None, &off, i64::MAX / 2)
+        .await
+        .unwrap();
+    assert!(nothing.deleted.is_empty());
+    assert!(linkx::retention::describe(&nothing, &off, false).contains("retention is off"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linkx_retention_says_what_it_would_do_then_does_it() {
+    let app = spawn_app().await;
+    let source = crate::add(&app, "/feeds/old-3.xml").await;
+    poll_source(&*app.poll_context().await, &source).await;
+    let out = app.linkx(&["retention", "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("retention is off"));
+    // The fixture items are dated 16 November 2026, more than a day before any run of this test.
+    let config = app.write_config("[retention]\nfull_text_days = 1\nkeep_days = 2\n");
+    let config = config.to_str().unwrap();
+    let out = app.linkx(&["--config", config, "retention", "--dry-run"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "would drop the full text of 0 article(s) older than 1 days; would delete 3 article(s) older than 2 days, with their comments and mentions"
+    );
+    assert_eq!(app.store.count_articles().await.unwrap(), 3);
+    let out = app.linkx(&["--config", config, "retention"]);
+    assert!(
+        stdout(&out).starts_with("dropped the full text of 0"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(app.store.count_articles().await.unwrap(), 0);
+    let bad = app.write_config("[retention]\nfull_text_days = 30\nkeep_days = 7\n");
+    let out = app.linkx(&["--config", bad.to_str().unwrap(), "retention", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("retention.keep_days"));
+}
