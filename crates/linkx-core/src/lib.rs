@@ -10,6 +10,7 @@ pub mod comment;
 pub mod config;
 pub mod domain;
 pub mod jobs;
+pub mod rules;
 pub mod text;
 pub mod urlnorm;
 

@@ -33,6 +33,8 @@ pub struct ParsedEntry {
     pub published: Option<DateTime<Utc>>,
     pub updated: Option<DateTime<Utc>>,
     pub image: Option<Url>,
+    /// The entry's categories (RSS `category`, Atom `category`, `dc:subject`, JSON Feed tags).
+    pub categories: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -244,6 +246,19 @@ fn convert_entry(entry: &Dict, feed_base: Option<&Url>) -> Option<ParsedEntry> {
             .map(|d| d.with_timezone(&Utc))
     };
     let updated = date("updated_parsed");
+    let categories = entry
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| t.get("term").and_then(Value::as_str))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .take(50)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     Some(ParsedEntry {
         guid,
         url,
@@ -254,6 +269,7 @@ fn convert_entry(entry: &Dict, feed_base: Option<&Url>) -> Option<ParsedEntry> {
         published: date("published_parsed").or(updated),
         updated,
         image,
+        categories,
     })
 }
 

@@ -26,6 +26,8 @@ pub struct NewArticle {
     pub updated_at: Option<i64>,
     /// The outcome of fetching the article page for its full text (`None`: not tried).
     pub extraction: Option<String>,
+    /// The feed's categories for the item: matched by the operator's rules, not stored.
+    pub categories: Vec<String>,
 }
 
 /// An article as the site shows it, with its source.

@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "attribution",
         include_str!("../migrations/sqlite/0009_attribution.sql"),
     ),
+    (
+        10,
+        "rules",
+        include_str!("../migrations/sqlite/0010_rules.sql"),
+    ),
 ];
 
 /// The newest migration this version knows.

@@ -42,6 +42,7 @@ fn article(guid: &str, key: &str, title: &str) -> NewArticle {
         published_at: 1_000,
         updated_at: None,
         extraction: None,
+        categories: Vec::new(),
     }
 }
 

@@ -104,7 +104,7 @@ impl Default for Options {
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 31] = [
+const TEMPLATES: [(&str, &str); 32] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -126,6 +126,10 @@ const TEMPLATES: [(&str, &str); 31] = [
     (
         "admin_stories.html",
         include_str!("../templates/admin_stories.html"),
+    ),
+    (
+        "admin_rules.html",
+        include_str!("../templates/admin_rules.html"),
     ),
     (
         "admin_takedowns.html",

@@ -84,6 +84,7 @@ fn article(n: i64, title: &str, body: &str) -> NewArticle {
         published_at: 1_795_000_000 + n,
         updated_at: None,
         extraction: None,
+        categories: Vec::new(),
     }
 }
 

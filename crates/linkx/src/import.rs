@@ -85,6 +85,7 @@ pub async fn import_feed(
     };
     let mut articles = articles_from_entries(&feed.entries, now);
     crate::process::drop_blocked(&mut articles, &store.blocklist().await?);
+    crate::process::apply_rules(&mut articles, &store.rule_set().await?, source.id);
     let record = PollRecord {
         at: now,
         next_check_at: i64::MAX,

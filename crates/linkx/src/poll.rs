@@ -95,14 +95,12 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
             record.moved_to = body.moved_permanently_to.map(|u| u.to_string());
             record.site_url = feed.site_url.as_ref().map(Url::to_string);
             articles = articles_from_entries(&feed.entries, now);
-            match ctx.store.blocklist().await {
-                Ok(blocklist) => {
-                    crate::process::drop_blocked(&mut articles, &blocklist);
-                }
-                // Storing a blocked item would be worse than storing nothing: the poll counts as
-                // failed (the validators stay, so the next poll fetches the feed again).
+            match editorial_filters(ctx, source.id, &mut articles).await {
+                Ok(()) => {}
+                // Storing a blocked or excluded item would be worse than storing nothing: the
+                // poll counts as failed (the validators stay, so the next poll fetches again).
                 Err(e) => {
-                    let message = format!("could not read the blocklist: {e}");
+                    let message = format!("could not read the blocklist and rules: {e}");
                     record.error = Some(message.clone());
                     report.error = Some(message);
                     articles.clear();
@@ -162,6 +160,25 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
         tracing::debug!(source_id = source.id, url = %source.feed_url, new = report.new_items, "polled");
     }
     report
+}
+
+/// Applies the operator's decisions before anything is stored: extra tracking parameters
+/// stripped, blocked items (takedowns) and items the include/exclude rules leave out dropped.
+async fn editorial_filters(
+    ctx: &PollContext,
+    source_id: i64,
+    articles: &mut Vec<linkx_store::NewArticle>,
+) -> Result<(), linkx_store::StoreError> {
+    let settings = ctx.store.site_settings().await?;
+    if let Some((_, list)) = settings
+        .iter()
+        .find(|(name, _)| name == linkx_core::rules::STRIP_PARAMS_SETTING)
+    {
+        crate::process::strip_params(articles, &linkx_core::rules::parse_param_list(list));
+    }
+    crate::process::drop_blocked(articles, &ctx.store.blocklist().await?);
+    crate::process::apply_rules(articles, &ctx.store.rule_set().await?, source_id);
+    Ok(())
 }
 
 /// Queues a Webmention from each new or changed article's page to its original.

@@ -51,6 +51,7 @@ fn article_from_entry(entry: &ParsedEntry, now: i64) -> NewArticle {
         published_at: entry.published.map_or(now, |d| d.timestamp().min(now)),
         updated_at: entry.updated.map(|d| d.timestamp().min(now)),
         extraction: None,
+        categories: entry.categories.clone(),
     }
 }
 
@@ -65,4 +66,55 @@ pub fn drop_blocked(
     let before = articles.len();
     articles.retain(|a| url::Url::parse(&a.url).map_or(true, |url| !blocklist.blocks(&url)));
     before - articles.len()
+}
+
+/// Drops the items the operator's include/exclude rules leave out; returns how many.
+pub fn apply_rules(
+    articles: &mut Vec<linkx_store::NewArticle>,
+    rules: &linkx_core::rules::RuleSet,
+    source_id: i64,
+) -> usize {
+    if rules.0.is_empty() {
+        return 0;
+    }
+    let before = articles.len();
+    articles.retain(|a| {
+        rules.keeps(&linkx_core::rules::Item {
+            source_id,
+            title: &a.title,
+            text: &a.body_text,
+            author: a.author.as_deref(),
+            url: &a.url,
+            categories: &a.categories,
+        })
+    });
+    before - articles.len()
+}
+
+/// Removes the operator's extra tracking parameters from item URLs (and so from their
+/// deduplication keys), beyond the built-in list.
+pub fn strip_params(articles: &mut [linkx_store::NewArticle], params: &[String]) {
+    if params.is_empty() {
+        return;
+    }
+    for a in articles.iter_mut() {
+        let Ok(mut url) = url::Url::parse(&a.url) else {
+            continue;
+        };
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !params.iter().any(|p| k.eq_ignore_ascii_case(p)))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.len() == url.query_pairs().count() {
+            continue;
+        }
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        a.url = url.to_string();
+        a.canonical_key = linkx_core::urlnorm::canonical_key(&url);
+    }
 }

@@ -708,6 +708,7 @@ async fn the_story_engine_is_rebuilt_daily_and_forgets_closed_stories() {
         published_at,
         updated_at: None,
         extraction: None,
+        categories: Vec::new(),
     };
     let record = linkx_store::PollRecord {
         at: NOW,

@@ -12,6 +12,7 @@ mod chart;
 mod dashboard;
 pub(crate) mod links;
 mod moderation;
+mod rules;
 pub mod settings;
 mod sources;
 mod stories;
@@ -69,6 +70,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(dashboard::audit))
         .route("/admin/links", get(links::list).post(links::add))
         .route("/admin/stories", get(stories::list))
+        .route("/admin/rules", get(rules::list).post(rules::submit))
+        .route("/admin/rules/params", post(rules::save_params))
+        .route("/admin/rules/{id}/delete", post(rules::delete))
         .route("/admin/stories/{id}", post(stories::curate))
         .route(
             "/admin/takedowns",

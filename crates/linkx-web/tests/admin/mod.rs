@@ -93,6 +93,7 @@ const GET_ROUTES: &[&str] = &[
     "/admin/links",
     "/admin/takedowns",
     "/admin/stories",
+    "/admin/rules",
 ];
 
 const POST_ROUTES: &[&str] = &[
@@ -115,6 +116,9 @@ const POST_ROUTES: &[&str] = &[
     "/admin/takedowns",
     "/admin/takedowns/blocks/1/delete",
     "/admin/stories/1",
+    "/admin/rules",
+    "/admin/rules/params",
+    "/admin/rules/1/delete",
 ];
 
 #[tokio::test]
@@ -177,6 +181,7 @@ async fn moderators_moderate_but_cannot_reach_sources_settings_or_accounts() {
         "/admin/links",
         "/admin/takedowns",
         "/admin/stories",
+        "/admin/rules",
     ] {
         let reply = mo.get(uri).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "GET {uri}");
@@ -1056,4 +1061,60 @@ async fn a_pinned_story_leads_until_its_time_ends_and_headlines_and_hiding_apply
             .iter()
             .any(|e| e.action == "story")
     );
+}
+
+#[tokio::test]
+async fn a_rule_is_tried_on_recent_articles_before_it_is_saved() {
+    let site = desk(open_config()).await;
+    let mut editor = logged_in(&site, "editor", ADMIN_PASSWORD, "198.51.100.44").await;
+    let token = csrf(&mut editor, "/admin/rules").await;
+    let rule = |pattern: &'static str, kind: &'static str, go: &'static str| {
+        [
+            ("csrf", token.clone()),
+            ("scope", "all".to_string()),
+            ("action", "exclude".to_string()),
+            ("field", "title".to_string()),
+            ("kind", kind.to_string()),
+            ("pattern", pattern.to_string()),
+            ("do", go.to_string()),
+        ]
+    };
+    let post = |fields: [(&'static str, String); 7]| fields.into_iter().collect::<Vec<_>>();
+    let bad = post(rule("(", "regex", "dry-run"));
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = editor.post("/admin/rules", &bad).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("does not compile"));
+    let dry = post(rule("Bridge", "keyword", "dry-run"));
+    let dry: Vec<(&str, &str)> = dry.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let reply = editor.post("/admin/rules", &dry).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains("Of 2 article(s)"), "{}", reply.body);
+    assert!(reply.body.contains("it matches <strong>1</strong>"));
+    assert!(reply.body.contains(">Bridge reopens</a>"));
+    assert!(
+        site.store.rules().await.unwrap().is_empty(),
+        "a dry run saves nothing"
+    );
+    let save = post(rule("Bridge", "keyword", "save"));
+    let save: Vec<(&str, &str)> = save.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        editor.post("/admin/rules", &save).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let rules = site.store.rules().await.unwrap();
+    assert_eq!(
+        (rules[0].action.as_str(), rules[0].pattern.as_str()),
+        ("exclude", "Bridge")
+    );
+    let params = [("csrf", token.as_str()), ("params", "Ref, src\nsrc")];
+    editor.post("/admin/rules/params", &params).await;
+    let page = editor.get("/admin/rules").await.body;
+    assert!(
+        page.contains(">ref, src</textarea>"),
+        "parameters are lower-cased, once each"
+    );
+    let delete = format!("/admin/rules/{}/delete", rules[0].id);
+    editor.post(&delete, &[("csrf", &token)]).await;
+    assert!(site.store.rules().await.unwrap().is_empty());
 }

@@ -341,6 +341,7 @@ fn aged_article(n: i64, days_old: i64, words: &str) -> linkx_store::NewArticle {
         published_at: crate::support::NOW - days_old * 86_400,
         updated_at: None,
         extraction: None,
+        categories: Vec::new(),
     }
 }
 
@@ -473,4 +474,145 @@ async fn linkx_retention_says_what_it_would_do_then_does_it() {
     let out = app.linkx(&["--config", bad.to_str().unwrap(), "retention", "--dry-run"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("retention.keep_days"));
+}
+
+/// Titles stored for a source, sorted.
+async fn stored_titles(store: &linkx_store::Store, source_id: i64) -> Vec<String> {
+    let mut titles: Vec<String> = store
+        .articles_of_source(source_id, 100, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[tokio::test]
+async fn rules_leave_out_what_their_dry_run_matched() {
+    use linkx_core::rules::{Item, Rule, RuleAction, RuleField, RuleKind};
+    let app = spawn_app().await;
+    let alpha = crate::add(&app, "/feeds/alpha-4.xml").await;
+    poll_source(&*app.poll_context().await, &alpha).await;
+    // The dry-run: what an exclude rule would have matched among stored articles.
+    let rule = Rule::new(
+        0,
+        None,
+        RuleAction::Exclude,
+        RuleField::Title,
+        RuleKind::Regex,
+        r"item [02]$",
+    )
+    .unwrap();
+    let samples = app.store.rule_samples(0, 1000).await.unwrap();
+    let mut would: Vec<String> = samples
+        .iter()
+        .filter(|s| {
+            rule.matches(&Item {
+                source_id: s.source_id,
+                title: &s.title,
+                text: &s.text,
+                author: s.author.as_deref(),
+                url: &s.url,
+                categories: &[],
+            })
+        })
+        .map(|s| s.title.replace("alpha", "beta"))
+        .collect();
+    would.sort();
+    assert_eq!(would, ["beta-4 item 0", "beta-4 item 2"]);
+    let new = linkx_store::NewRule {
+        source_id: None,
+        action: RuleAction::Exclude,
+        field: RuleField::Title,
+        kind: RuleKind::Regex,
+        pattern: r"item [02]$",
+    };
+    app.store
+        .add_rule(&new, "test", crate::support::NOW)
+        .await
+        .unwrap();
+    // New items of another source: exactly those the dry-run named are left out.
+    let beta = crate::add(&app, "/feeds/beta-4.xml").await;
+    poll_source(&*app.poll_context().await, &beta).await;
+    assert_eq!(
+        stored_titles(&app.store, beta.id).await,
+        ["beta-4 item 1", "beta-4 item 3"]
+    );
+    // Stored articles are not touched by a new rule.
+    assert_eq!(stored_titles(&app.store, alpha.id).await.len(), 4);
+}
+
+#[tokio::test]
+async fn include_rules_narrow_their_source_and_categories_and_extra_parameters_apply() {
+    use linkx_core::rules::{RuleAction, RuleField, RuleKind};
+    let app = spawn_app().await;
+    let source = crate::add(&app, "/categorised.xml").await;
+    let other = crate::add(&app, "/feeds/gamma-2.xml").await;
+    for (source_id, action, field, pattern) in [
+        (
+            Some(source.id),
+            RuleAction::Include,
+            RuleField::Category,
+            "sport politics",
+        ),
+        (
+            Some(source.id),
+            RuleAction::Include,
+            RuleField::Category,
+            "politics",
+        ),
+        (None, RuleAction::Exclude, RuleField::Any, "horoscope"),
+    ] {
+        let new = linkx_store::NewRule {
+            source_id,
+            action,
+            field,
+            kind: RuleKind::Keyword,
+            pattern,
+        };
+        app.store
+            .add_rule(&new, "test", crate::support::NOW)
+            .await
+            .unwrap();
+    }
+    // "sport politics" is a phrase no category contains; "Sport" items are not included.
+    let sport = linkx_store::NewRule {
+        source_id: Some(source.id),
+        action: RuleAction::Include,
+        field: RuleField::Category,
+        kind: RuleKind::Regex,
+        pattern: "^sport$",
+    };
+    app.store
+        .add_rule(&sport, "test", crate::support::NOW)
+        .await
+        .unwrap();
+    app.store
+        .set_site_settings(&[("urls.strip_params", Some("ref"))])
+        .await
+        .unwrap();
+    let ctx = app.poll_context().await;
+    poll_source(&ctx, &source).await;
+    poll_source(&ctx, &other).await;
+    assert_eq!(
+        stored_titles(&app.store, source.id).await,
+        ["Council budget", "Cup final tonight"]
+    );
+    // The include rules of one source do not narrow another.
+    assert_eq!(stored_titles(&app.store, other.id).await.len(), 2);
+    let urls: Vec<String> = app
+        .store
+        .articles_of_source(source.id, 10, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.url)
+        .collect();
+    assert!(
+        urls.iter()
+            .all(|u| !u.contains("ref=") && u.contains("id=")),
+        "{urls:?}"
+    );
 }

@@ -157,6 +157,26 @@ fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
             get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop.xml")]) }),
         )
         .route("/gone.xml", get(|| async { StatusCode::GONE }))
+        .route("/categorised.xml", {
+            let base = base.clone();
+            get(move || {
+                let base = base.clone();
+                async move {
+                    let item = |n: u32, title: &str, category: &str| {
+                        format!(
+                            "<item><title>{title}</title><link>{base}/c/{n}?ref=home&amp;id={n}</link><guid>c-{n}</guid>\
+                             <category>{category}</category><description>Story {n} about {title}.</description></item>"
+                        )
+                    };
+                    format!(
+                        "<rss version=\"2.0\"><channel><title>Categorised</title><link>{base}/</link>{}{}{}</channel></rss>",
+                        item(1, "Cup final tonight", "Sport"),
+                        item(2, "Council budget", "Politics"),
+                        item(3, "Horoscope for Friday", "Lifestyle"),
+                    )
+                }
+            })
+        })
         .route(
             "/busy.xml",
             get(|| async {
