@@ -33,6 +33,44 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64url without padding (RFC 4648 §5).
+pub fn base64url(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// The bytes of a base64url text (padding tolerated), or `None` if it is not one.
+pub fn unbase64url(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    if text.len() > 16 * 1024 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 /// `n` random bytes from the operating system's generator.
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut bytes = vec![0u8; n];
@@ -97,6 +135,24 @@ impl Keys {
         self.hash("ip", ip)
     }
 
+    /// The path of `url` through the site's image proxy: `/img/{signature}/{url, base64url}`. Only
+    /// URLs the site itself put on a page carry a valid signature, so the proxy cannot be used to
+    /// fetch anything else.
+    pub fn image_path(&self, url: &str) -> String {
+        let signature = self.hash("image", url);
+        format!("/img/{}/{}", &signature[..32], base64url(url.as_bytes()))
+    }
+
+    /// The URL an image path names, if its signature holds.
+    pub fn check_image_path(&self, signature: &str, encoded: &str) -> Option<String> {
+        let url = String::from_utf8(unbase64url(encoded)?).ok()?;
+        let expected = self.hash("image", &url);
+        // Compared in constant time: how much of a guess is right must not show in the timing.
+        let (a, b) = (&expected.as_bytes()[..32], signature.as_bytes());
+        let ok = a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+        ok.then_some(url)
+    }
+
     /// A form token bound to the reader's session cookie and the time the form was shown.
     pub fn form_token(&self, session: &str, issued_at: i64) -> String {
         let signed = self.sign("form", &format!("{session}:{issued_at}"));
@@ -127,6 +183,21 @@ mod tests {
         assert_eq!(keys.verify("form", &signed), None);
         assert_eq!(keys.verify("author", &signed.replace("abc", "abd")), None);
         assert_eq!(Keys::from_secret("other").verify("author", &signed), None);
+    }
+
+    #[test]
+    fn image_paths_round_trip_and_refuse_forgeries() {
+        let keys = Keys::from_secret("k");
+        for url in ["https://example.org/a.jpg?x=1&y=ü", "h", "ab", "abc"] {
+            let path = keys.image_path(url);
+            let mut parts = path.trim_start_matches("/img/").splitn(2, '/');
+            let (sig, enc) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            assert_eq!(keys.check_image_path(sig, enc).as_deref(), Some(url));
+            assert_eq!(Keys::from_secret("other").check_image_path(sig, enc), None);
+            let other = base64url(b"https://evil.test/x.png");
+            assert_eq!(keys.check_image_path(sig, &other), None);
+        }
+        assert_eq!(unbase64url("!!"), None);
     }
 
     #[test]

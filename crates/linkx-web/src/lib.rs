@@ -8,6 +8,7 @@ mod cache;
 pub mod comments;
 mod error;
 mod feeds;
+pub mod images;
 pub mod keys;
 mod ops;
 mod pages;
@@ -196,9 +197,14 @@ const TEMPLATES: [(&str, &str); 32] = [
 impl AppState {
     /// Builds the state, creating the site's signing secret in the store on first use.
     pub async fn new(store: Store, site: SiteInfo, options: Options) -> Result<AppState, WebError> {
+        let secret = store.secret("site", &keys::random_hex(32)).await?;
+        let keys = Arc::new(keys::Keys::from_secret(&secret));
         let theme_dir = options.theme_dir.as_deref();
         let mut env = Environment::new();
         env.set_formatter(html_formatter);
+        // `{{ url|img }}`: the image's path through the site's signed image proxy.
+        let signer = keys.clone();
+        env.add_filter("img", move |url: String| signer.image_path(&url));
         // Block tags leave no blank lines and indentation behind: a 200-comment thread is
         // a sixth smaller.
         env.set_trim_blocks(true);
@@ -212,12 +218,11 @@ impl AppState {
             env.add_template_owned(name, source)
                 .map_err(|e| WebError::Theme(format!("template {name}: {e}")))?;
         }
-        let secret = store.secret("site", &keys::random_hex(32)).await?;
         let secure_cookies = site.base_url.starts_with("https://");
         let state = AppState {
             store,
             secure_cookies,
-            keys: Arc::new(keys::Keys::from_secret(&secret)),
+            keys,
             limiter: Arc::new(comments::RateLimiter::new(
                 options.comments.rate_limit_per_hour,
             )),
@@ -242,6 +247,11 @@ impl AppState {
         };
         state.reload_settings().await?;
         Ok(state)
+    }
+
+    /// The site's signing keys (shared with the binary's image proxy).
+    pub fn keys(&self) -> Arc<keys::Keys> {
+        self.keys.clone()
     }
 
     /// What the site says about itself now (configuration plus runtime settings).
@@ -334,7 +344,7 @@ pub fn app(state: AppState) -> Router {
     let security_headers = [
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'none'; object-src 'none'; \
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; object-src 'none'; \
              frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),

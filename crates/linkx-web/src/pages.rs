@@ -237,12 +237,15 @@ pub async fn render_article(
 ) -> Result<Response, WebError> {
     let full = a.display == linkx_core::Display::Full;
     let body_html = if full {
-        a.content_html
-            .as_deref()
-            .or(a.summary_html.as_deref())
-            .unwrap_or("")
+        crate::images::proxy_images(
+            a.content_html
+                .as_deref()
+                .or(a.summary_html.as_deref())
+                .unwrap_or(""),
+            &state.keys,
+        )
     } else {
-        ""
+        String::new()
     };
     let canonical = format!("{}/a/{}/{}", state.site().base_url, a.id, a.slug);
     let json_ld = serde_json::json!({

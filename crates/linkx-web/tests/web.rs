@@ -530,3 +530,42 @@ async fn a_story_is_listed_once_with_its_coverage_original_first_and_copies_mark
         "the copy's own story was folded into the original's"
     );
 }
+
+#[tokio::test]
+async fn images_are_shown_through_the_signed_proxy_never_from_third_parties() {
+    let s = site().await;
+    let src = add_source(&s.store, "Photo Desk", Display::Full).await;
+    let edit = linkx_store::SourceEdit {
+        name: "Photo Desk".into(),
+        display: Display::Full,
+        full_text: FullText::Auto,
+        interval_secs: None,
+        licence: None,
+        permission: Some("our own photos".into()),
+        noindex: false,
+    };
+    s.store.update_source(src, &edit).await.unwrap();
+    let pictured = NewArticle {
+        image_url: Some("https://cdn.test/lead.jpg".into()),
+        content_html: Some(
+            r#"<p>Look:</p><img src="https://cdn.test/inline.png?w=1&amp;h=2" alt="inline" srcset="https://cdn.test/big.png 2x">"#.into(),
+        ),
+        ..article(1, "Pictures", "Look at these pictures.")
+    };
+    ingest(&s.store, src, &[pictured]).await;
+    let (_, headers, body) = get(&s.state, "/a/1/pictures").await;
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    let keys = s.state.keys();
+    assert!(body.contains(&format!(
+        r#"<img class="lead" src="{}""#,
+        keys.image_path("https://cdn.test/lead.jpg")
+    )));
+    assert!(body.contains(&keys.image_path("https://cdn.test/inline.png?w=1&h=2")));
+    assert!(body.contains(&format!(
+        r#"<meta property="og:image" content="https://news.test{}">"#,
+        keys.image_path("https://cdn.test/lead.jpg")
+    )));
+    // No image element points at another site.
+    assert!(!body.contains(r#"src="https://cdn.test"#) && !body.contains("srcset"));
+}

@@ -367,11 +367,16 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         UsageError(format!("cannot listen on {listen}: {e}. Is another server using it? Choose another with --listen."))
     })?;
+    let images = crate::images::ImageProxy::new(
+        &Fetcher::new(settings.fetch_config(&base_url))?,
+        state.keys(),
+        settings.data_dir.join("images"),
+    )?;
+    let site = linkx_web::app(state.clone()).merge(crate::images::router(Arc::new(images)));
     let server = tokio::spawn(
         axum::serve(
             listener,
-            linkx_web::app(state.clone())
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            site.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

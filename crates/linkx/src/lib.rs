@@ -8,6 +8,7 @@ pub mod comments;
 pub mod defaults;
 pub mod fetch;
 pub mod fulltext;
+pub mod images;
 pub mod import;
 pub mod jobs;
 pub mod mail;

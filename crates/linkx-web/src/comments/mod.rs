@@ -153,9 +153,12 @@ pub struct Node {
     children: Vec<Node>,
 }
 
-fn avatar_url(c: &CommentView) -> String {
+fn avatar_url(state: &AppState, c: &CommentView) -> String {
     match &c.avatar_hash {
-        Some(hash) => format!("https://www.gravatar.com/avatar/{hash}?s=96&d=identicon"),
+        // Through the image proxy: readers' browsers never ask Gravatar themselves.
+        Some(hash) => state.keys.image_path(&format!(
+            "https://www.gravatar.com/avatar/{hash}?s=96&d=identicon"
+        )),
         None => format!("/avatar/{}.svg", c.author_key.get(..16).unwrap_or("0")),
     }
 }
@@ -220,7 +223,7 @@ pub fn thread(
         let own = visitor.author_key.as_deref() == Some(c.author_key.as_str());
         Some(Node {
             id: c.id,
-            avatar: avatar_url(&c),
+            avatar: avatar_url(state, &c),
             author_name: c.author_name,
             author_url: c.author_url,
             body_html: c.body_html,
@@ -636,7 +639,7 @@ pub struct ApiComment {
 }
 
 fn api_comment(state: &AppState, c: &CommentView) -> ApiComment {
-    let avatar = avatar_url(c);
+    let avatar = avatar_url(state, c);
     ApiComment {
         id: c.id,
         parent_id: c.parent_id,

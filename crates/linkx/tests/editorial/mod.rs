@@ -616,3 +616,72 @@ async fn include_rules_narrow_their_source_and_categories_and_extra_parameters_a
         "{urls:?}"
     );
 }
+
+#[tokio::test]
+async fn the_image_proxy_serves_signed_images_only_and_refuses_the_rest() {
+    let app = spawn_app().await;
+    let keys = Arc::new(linkx_web::keys::Keys::from_secret("secret"));
+    let dir = app.dir.path().join("images");
+    let open = linkx::fetch::Fetcher::new(app.fetch_config(true)).unwrap();
+    let proxy = linkx::images::router(Arc::new(
+        linkx::images::ImageProxy::new(&open, keys.clone(), dir.clone()).unwrap(),
+    ));
+    let fetch = |path: String| {
+        let proxy = proxy.clone();
+        async move {
+            let response = proxy
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let status = response.status();
+            let kind = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            let bytes = axum::body::to_bytes(response.into_body(), 20 << 20)
+                .await
+                .unwrap();
+            (status, kind, bytes)
+        }
+    };
+    let pic = app.url("/img-fixture/pic.png");
+    let (status, kind, bytes) = fetch(keys.image_path(&pic)).await;
+    assert_eq!((status, kind.as_str()), (StatusCode::OK, "image/png"));
+    assert_eq!(bytes.len(), 72);
+    // Cached: the second view does not reach the origin.
+    let before = app.hits.total.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(fetch(keys.image_path(&pic)).await.0, StatusCode::OK);
+    assert_eq!(
+        app.hits.total.load(std::sync::atomic::Ordering::SeqCst),
+        before
+    );
+
+    // Unsigned or forged addresses are refused without a request.
+    let forged = keys.image_path(&pic).replace("/img/", "/img/0");
+    assert_eq!(fetch(forged).await.0, StatusCode::FORBIDDEN);
+    let other = Arc::new(linkx_web::keys::Keys::from_secret("another site"));
+    assert_eq!(fetch(other.image_path(&pic)).await.0, StatusCode::FORBIDDEN);
+    // Oversized bodies and non-images are not passed on.
+    let (status, _, body) = fetch(keys.image_path(&app.url("/img-fixture/huge.png"))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(String::from_utf8_lossy(&body).contains("too large"));
+    let (status, _, body) = fetch(keys.image_path(&app.url("/img-fixture/fake.png"))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(String::from_utf8_lossy(&body).contains("does not serve an image"));
+    // Private addresses stay refused unless the operator allows them.
+    let strict = linkx::fetch::Fetcher::new(app.fetch_config(false)).unwrap();
+    let strict_proxy = linkx::images::router(Arc::new(
+        linkx::images::ImageProxy::new(&strict, keys.clone(), app.dir.path().join("strict"))
+            .unwrap(),
+    ));
+    let response = strict_proxy
+        .oneshot(
+            Request::get(keys.image_path(&pic))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}

@@ -157,6 +157,23 @@ fn fixture_router(hits: Arc<Hits>, base: String) -> Router {
             get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop.xml")]) }),
         )
         .route("/gone.xml", get(|| async { StatusCode::GONE }))
+        .route(
+            "/img-fixture/{name}",
+            get(|Path(name): Path<String>, State((hits, _)): State<(Arc<Hits>, String)>| async move {
+                hits.total.fetch_add(1, Ordering::SeqCst);
+                let png = |extra: usize| {
+                    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+                    bytes.resize(8 + extra, 0);
+                    bytes
+                };
+                match name.as_str() {
+                    "pic.png" => ([(header::CONTENT_TYPE, "image/png")], png(64)).into_response(),
+                    "huge.png" => ([(header::CONTENT_TYPE, "image/png")], png(6 << 20)).into_response(),
+                    "fake.png" => ([(header::CONTENT_TYPE, "image/png")], "<html>not an image</html>").into_response(),
+                    _ => StatusCode::NOT_FOUND.into_response(),
+                }
+            }),
+        )
         .route("/categorised.xml", {
             let base = base.clone();
             get(move || {
