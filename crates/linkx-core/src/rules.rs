@@ -173,6 +173,41 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
     false
 }
 
+/// What fills a topic: a keyword or regular expression on a field (as rules match), or a
+/// category of the item or of its source (whole value, any case).
+#[derive(Debug, Clone)]
+pub enum TopicMatcher {
+    Rule(Rule),
+    Category(String),
+}
+
+impl TopicMatcher {
+    /// `kind` is `keyword`, `regex` or `category`.
+    pub fn new(kind: &str, field: RuleField, pattern: &str) -> Result<TopicMatcher, String> {
+        if kind == "category" {
+            let category = pattern.trim().to_lowercase();
+            if category.is_empty() {
+                return Err("Enter the category.".into());
+            }
+            return Ok(TopicMatcher::Category(category));
+        }
+        let kind =
+            RuleKind::parse(kind).ok_or("Choose keyword, regular expression or category.")?;
+        Rule::new(0, None, RuleAction::Include, field, kind, pattern).map(TopicMatcher::Rule)
+    }
+
+    pub fn matches(&self, item: &Item<'_>, source_categories: &[String]) -> bool {
+        match self {
+            TopicMatcher::Rule(rule) => rule.matches(item),
+            TopicMatcher::Category(category) => item
+                .categories
+                .iter()
+                .chain(source_categories)
+                .any(|c| c.trim().to_lowercase() == *category),
+        }
+    }
+}
+
 /// The site setting listing extra tracking parameters to strip from item URLs (the built-in
 /// list is in `urlnorm`).
 pub const STRIP_PARAMS_SETTING: &str = "urls.strip_params";
@@ -296,6 +331,20 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn topics_match_by_rule_or_by_item_or_source_category() {
+        let by_word = TopicMatcher::new("keyword", RuleField::Any, "harbour")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(by_word.matches(&item("x", &[]), &[]));
+        let by_category = TopicMatcher::new("category", RuleField::Any, " Sport ")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(by_category.matches(&item("x", &["SPORT".into()]), &[]));
+        assert!(by_category.matches(&item("x", &[]), &["sport".into()]));
+        assert!(!by_category.matches(&item("x", &["Sports".into()]), &["Politics".into()]));
+        assert!(TopicMatcher::new("category", RuleField::Any, " ").is_err());
+        assert!(TopicMatcher::new("magic", RuleField::Any, "x").is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod rules;
 mod sources;
 mod stories;
 mod takedowns;
+mod topics;
 
 pub use admin::{AuditEntry, DailyCount, LoginFailures, User};
 pub use articles::{ArticleView, IndexRow, IngestCounts, Ingested, NewArticle, SitemapEntry};
@@ -30,6 +31,7 @@ pub use rules::{NewRule, RuleRow, RuleSample};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source, SourceEdit};
 pub use stories::{ClusterInput, Curation, StoryAssignment, StoryView};
 pub use takedowns::{BlockView, TakedownResult, TakedownTarget, TakedownView};
+pub use topics::{NewTopic, Topic};
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,

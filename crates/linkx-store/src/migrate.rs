@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "rules",
         include_str!("../migrations/sqlite/0010_rules.sql"),
     ),
+    (
+        11,
+        "topics",
+        include_str!("../migrations/sqlite/0011_topics.sql"),
+    ),
 ];
 
 /// The newest migration this version knows.

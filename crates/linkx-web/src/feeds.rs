@@ -101,22 +101,52 @@ pub async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
         .store
         .latest_articles_with_bodies(FEED_ITEMS, 0)
         .await?;
-    let site = &state.site();
-    let updated = items
-        .iter()
-        .map(|a| a.updated_at.unwrap_or(a.published_at))
-        .max()
-        .unwrap_or(0);
-    let mut out = atom_head(&AtomHead {
+    let site = state.site();
+    let head = AtomHead {
         title: &site.title,
         subtitle: Some(&site.description),
         id: &format!("{}/", site.base_url),
         self_url: &format!("{}/feed.atom", site.base_url),
         alternate: &format!("{}/", site.base_url),
-        updated,
-    });
-    for a in &items {
-        let url = xml_escape(&page_url(&state, a));
+        updated: 0,
+    };
+    Ok(articles_atom(&state, head, &items))
+}
+
+/// A topic's own feed: `/t/{slug}/feed.atom`.
+pub async fn topic_atom(
+    State(state): State<AppState>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+) -> Result<Response, WebError> {
+    let topic = state
+        .store
+        .topic_by_slug(&slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let items = state.store.topic_articles(topic.id, FEED_ITEMS, 0).await?;
+    let site = state.site();
+    let title = format!("{} — {}", topic.name, site.title);
+    let head = AtomHead {
+        title: &title,
+        subtitle: Some(topic.description.as_str()).filter(|d| !d.is_empty()),
+        id: &format!("{}/t/{}", site.base_url, topic.slug),
+        self_url: &format!("{}/t/{}/feed.atom", site.base_url, topic.slug),
+        alternate: &format!("{}/t/{}", site.base_url, topic.slug),
+        updated: 0,
+    };
+    Ok(articles_atom(&state, head, &items))
+}
+
+/// An Atom feed of `items` (its `updated` is the newest item's).
+fn articles_atom(state: &AppState, mut head: AtomHead<'_>, items: &[ArticleView]) -> Response {
+    head.updated = items
+        .iter()
+        .map(|a| a.updated_at.unwrap_or(a.published_at))
+        .max()
+        .unwrap_or(0);
+    let mut out = atom_head(&head);
+    for a in items {
+        let url = xml_escape(&page_url(state, a));
         let _ = write!(
             out,
             "<entry>\n<title>{}</title>\n<id>{url}</id>\n<link rel=\"alternate\" href=\"{url}\"/>\n<link rel=\"via\" href=\"{}\"/>\n<published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n<source><title>{}</title></source>\n<content type=\"html\">{}</content>\n</entry>\n",
@@ -130,7 +160,7 @@ pub async fn atom(State(state): State<AppState>) -> Result<Response, WebError> {
         );
     }
     out.push_str("</feed>\n");
-    Ok(with_type("application/atom+xml; charset=utf-8", out))
+    with_type("application/atom+xml; charset=utf-8", out)
 }
 
 pub async fn rss(State(state): State<AppState>) -> Result<Response, WebError> {

@@ -105,7 +105,7 @@ impl Default for Options {
 }
 
 /// Built-in templates, each overridable by a file of the same name in the theme folder.
-const TEMPLATES: [(&str, &str); 32] = [
+const TEMPLATES: [(&str, &str); 35] = [
     ("base.html", include_str!("../templates/base.html")),
     ("card.html", include_str!("../templates/card.html")),
     ("pager.html", include_str!("../templates/pager.html")),
@@ -124,6 +124,12 @@ const TEMPLATES: [(&str, &str); 32] = [
     ),
     ("mentions.html", include_str!("../templates/mentions.html")),
     ("links.html", include_str!("../templates/links.html")),
+    ("topic.html", include_str!("../templates/topic.html")),
+    ("topics.html", include_str!("../templates/topics.html")),
+    (
+        "admin_topics.html",
+        include_str!("../templates/admin_topics.html"),
+    ),
     (
         "admin_stories.html",
         include_str!("../templates/admin_stories.html"),
@@ -382,6 +388,9 @@ pub fn app(state: AppState) -> Router {
         .route("/source/{slug}", get(pages::source))
         .route("/sources", get(pages::sources))
         .route("/links", get(pages::links))
+        .route("/topics", get(pages::topics))
+        .route("/t/{slug}", get(pages::topic))
+        .route("/t/{slug}/feed.atom", get(feeds::topic_atom))
         .route("/search", get(search::search_page))
         .route("/api/v1/search", get(search::search_api))
         .route("/opensearch.xml", get(search::opensearch))

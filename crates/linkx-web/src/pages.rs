@@ -467,6 +467,38 @@ pub async fn sources(State(state): State<AppState>) -> Result<Response, WebError
     )
 }
 
+/// A topic's section: its articles, newest first.
+pub async fn topic(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let topic = state
+        .store
+        .topic_by_slug(&slug)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let page = q.number();
+    let mut articles = state
+        .store
+        .topic_articles(topic.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        .await?;
+    let has_next = articles.len() as i64 > PAGE_SIZE;
+    articles.truncate(PAGE_SIZE as usize);
+    let cards: Vec<_> = articles.iter().map(card).collect();
+    render(
+        &state,
+        "topic.html",
+        context! { topic, articles => cards, page, has_next },
+    )
+}
+
+/// Every topic.
+pub async fn topics(State(state): State<AppState>) -> Result<Response, WebError> {
+    let topics = state.store.topics().await?;
+    render(&state, "topics.html", context! { topics })
+}
+
 /// The link exchange: the operator's partner sites and whether each still links back.
 pub async fn links(State(state): State<AppState>) -> Result<Response, WebError> {
     let partners = state.store.partners().await?;

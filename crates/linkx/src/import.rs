@@ -94,6 +94,7 @@ pub async fn import_feed(
     let ingested = store
         .ingest(source.id, &articles, &record, &mut || {})
         .await?;
+    crate::topics::file_new(store, source.id, &articles, &ingested).await?;
     desk.assign(store, &articles, &ingested, &source.name)
         .await?;
     Ok(ingested.counts.new)

@@ -21,5 +21,6 @@ pub mod search;
 pub mod settings;
 pub mod sources;
 pub mod stories;
+pub mod topics;
 pub mod users;
 pub mod webmention;

@@ -136,6 +136,11 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
                 search.note(ingested.new_ids.iter().map(|(_, id)| *id));
                 search.note(ingested.updated_ids.iter().copied());
             }
+            if let Err(e) =
+                crate::topics::file_new(&ctx.store, source.id, &articles, &ingested).await
+            {
+                tracing::warn!(source_id = source.id, error = %e, "could not file new articles under topics");
+            }
             if let Some(base) = &ctx.webmention_base {
                 queue_mentions(ctx, base, &articles, &ingested, now).await;
             }

@@ -17,6 +17,7 @@ pub mod settings;
 mod sources;
 mod stories;
 mod takedowns;
+mod topics;
 
 use crate::pages::render_html;
 use crate::view::human;
@@ -70,6 +71,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/audit", get(dashboard::audit))
         .route("/admin/links", get(links::list).post(links::add))
         .route("/admin/stories", get(stories::list))
+        .route("/admin/topics", get(topics::list).post(topics::create))
+        .route("/admin/topics/{id}/delete", post(topics::delete))
+        .route("/admin/topics/{id}/file", post(topics::file))
         .route("/admin/rules", get(rules::list).post(rules::submit))
         .route("/admin/rules/params", post(rules::save_params))
         .route("/admin/rules/{id}/delete", post(rules::delete))

@@ -333,6 +333,13 @@ async fn source_page(
         Some(job) => state.store.job(job).await?.map(|j| job_view(&j)),
         None => None,
     };
+    let categories = state
+        .store
+        .source_categories()
+        .await?
+        .remove(&s.id)
+        .unwrap_or_default()
+        .join(", ");
     let next_check = (s.polled && s.paused_at.is_none() && s.disabled_reason.is_none())
         .then(|| human(s.next_check_at.max(now)));
     page(
@@ -341,7 +348,7 @@ async fn source_page(
         "admin_source.html",
         status,
         context! {
-            s => source_row(s), log, articles, per_day, job, next_check,
+            s => source_row(s), log, articles, per_day, job, next_check, categories,
             last_fetch => when(s.last_fetch_at), last_success => when(s.last_success_at),
             paused => s.paused_at.map(human),
             interval_minutes => s.interval_secs.map(|i| i / 60),
@@ -382,6 +389,14 @@ pub async fn edit(
         noindex: settings.noindex,
     };
     state.store.update_source(s.id, &edit).await?;
+    let categories: Vec<String> = fields
+        .get("categories")
+        .split(',')
+        .map(|c| c.trim().chars().take(100).collect::<String>())
+        .filter(|c| !c.is_empty())
+        .take(50)
+        .collect();
+    state.store.set_source_categories(s.id, &categories).await?;
     op.audit(
         &state,
         "source edit",

@@ -94,6 +94,7 @@ const GET_ROUTES: &[&str] = &[
     "/admin/takedowns",
     "/admin/stories",
     "/admin/rules",
+    "/admin/topics",
 ];
 
 const POST_ROUTES: &[&str] = &[
@@ -119,6 +120,9 @@ const POST_ROUTES: &[&str] = &[
     "/admin/rules",
     "/admin/rules/params",
     "/admin/rules/1/delete",
+    "/admin/topics",
+    "/admin/topics/1/delete",
+    "/admin/topics/1/file",
 ];
 
 #[tokio::test]
@@ -182,6 +186,7 @@ async fn moderators_moderate_but_cannot_reach_sources_settings_or_accounts() {
         "/admin/takedowns",
         "/admin/stories",
         "/admin/rules",
+        "/admin/topics",
     ] {
         let reply = mo.get(uri).await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "GET {uri}");
@@ -1117,4 +1122,87 @@ async fn a_rule_is_tried_on_recent_articles_before_it_is_saved() {
     let delete = format!("/admin/rules/{}/delete", rules[0].id);
     editor.post(&delete, &[("csrf", &token)]).await;
     assert!(site.store.rules().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_topic_is_filled_from_recent_articles_and_by_hand() {
+    let site = desk(open_config()).await;
+    let mut editor = logged_in(&site, "editor", ADMIN_PASSWORD, "198.51.100.45").await;
+    let token = csrf(&mut editor, "/admin/topics").await;
+    let bad = [
+        ("csrf", token.as_str()),
+        ("name", "Infrastructure"),
+        ("rule_kind", "regex"),
+        ("rule_field", "title"),
+        ("rule_pattern", "(bridge"),
+    ];
+    let reply = editor.post("/admin/topics", &bad).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.body.contains("does not compile"));
+    let good = [
+        ("csrf", token.as_str()),
+        ("name", "Infrastructure"),
+        ("description", "Bridges and roads"),
+        ("rule_kind", "keyword"),
+        ("rule_field", "title"),
+        ("rule_pattern", "bridge"),
+    ];
+    let reply = editor.post("/admin/topics", &good).await;
+    assert!(
+        editor
+            .get(reply.location())
+            .await
+            .body
+            .contains("created at /t/infrastructure with 1 article(s)")
+    );
+    let page = reader(&site, "192.0.2.7").get("/t/infrastructure").await;
+    assert!(page.body.contains("Bridge reopens") && !page.body.contains("Dam inspected"));
+    assert!(page.body.contains("Bridges and roads"));
+    let topic = site
+        .store
+        .topic_by_slug("infrastructure")
+        .await
+        .unwrap()
+        .unwrap();
+    let file = format!("/admin/topics/{}/file", topic.id);
+    editor
+        .post(&file, &[("csrf", &token), ("article", "2")])
+        .await;
+    assert!(
+        reader(&site, "192.0.2.7")
+            .get("/t/infrastructure")
+            .await
+            .body
+            .contains("Dam inspected")
+    );
+    editor
+        .post(
+            &file,
+            &[("csrf", &token), ("article", "1"), ("remove", "yes")],
+        )
+        .await;
+    let page = reader(&site, "192.0.2.7")
+        .get("/t/infrastructure")
+        .await
+        .body;
+    assert!(!page.contains("Bridge reopens") && page.contains("Dam inspected"));
+    let again = editor.post("/admin/topics", &good).await;
+    assert!(again.body.contains("choose another name"));
+    editor
+        .post(
+            &format!("/admin/topics/{}/delete", topic.id),
+            &[("csrf", &token)],
+        )
+        .await;
+    assert_eq!(
+        reader(&site, "192.0.2.7")
+            .get("/t/infrastructure")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        reader(&site, "192.0.2.7").get(ARTICLE).await.status,
+        StatusCode::OK
+    );
 }

@@ -685,3 +685,88 @@ async fn the_image_proxy_serves_signed_images_only_and_refuses_the_rest() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn new_articles_are_filed_under_topics_by_rule_and_by_category() {
+    let app = spawn_app().await;
+    let source = crate::add(&app, "/categorised.xml").await;
+    app.store
+        .set_source_categories(source.id, &["Local news".to_string()])
+        .await
+        .unwrap();
+    let topic = |name: &str, kind: &str, pattern: &str| linkx_store::NewTopic {
+        name: name.into(),
+        description: String::new(),
+        rule_kind: Some(kind.into()),
+        rule_field: Some("any".into()),
+        rule_pattern: Some(pattern.into()),
+    };
+    let sport = app
+        .store
+        .add_topic(&topic("Sport", "category", "sport"), crate::support::NOW)
+        .await
+        .unwrap();
+    let budget = app
+        .store
+        .add_topic(&topic("Budgets", "keyword", "budget"), crate::support::NOW)
+        .await
+        .unwrap();
+    let local = app
+        .store
+        .add_topic(
+            &topic("Local", "category", "local news"),
+            crate::support::NOW,
+        )
+        .await
+        .unwrap();
+    let by_hand = app
+        .store
+        .add_topic(
+            &linkx_store::NewTopic {
+                name: "Picks".into(),
+                description: String::new(),
+                rule_kind: None,
+                rule_field: None,
+                rule_pattern: None,
+            },
+            crate::support::NOW,
+        )
+        .await
+        .unwrap();
+    poll_source(&*app.poll_context().await, &source).await;
+    let titles = |id: i64| {
+        let store = app.store.clone();
+        async move {
+            let mut t: Vec<String> = store
+                .topic_articles(id, 10, 0)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.title)
+                .collect();
+            t.sort();
+            t
+        }
+    };
+    assert_eq!(titles(sport.id).await, ["Cup final tonight"]);
+    assert_eq!(titles(budget.id).await, ["Council budget"]);
+    assert_eq!(
+        titles(local.id).await.len(),
+        3,
+        "the source's category covers all its items"
+    );
+    assert!(titles(by_hand.id).await.is_empty());
+    // The topic's page and feed list them.
+    let state = site_state(&app.store).await;
+    let (status, page) = get(&state, "/t/sport").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Cup final tonight") && !page.contains("Council budget"));
+    let (_, feed) = get(&state, "/t/sport/feed.atom").await;
+    assert!(feed.contains("<title>Cup final tonight</title>") && !feed.contains("Council budget"));
+    let (_, index) = get(&state, "/topics").await;
+    assert!(
+        index.contains(r#"<a href="/t/local">Local</a> (3)"#),
+        "{index}"
+    );
+    assert_eq!(get(&state, "/t/nothing").await.0, StatusCode::NOT_FOUND);
+}
