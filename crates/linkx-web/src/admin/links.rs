@@ -90,15 +90,14 @@ pub async fn remove(
     Path(id): Path<String>,
     form: AdminForm,
 ) -> Result<Response, Refusal> {
-    form.op.require_admin()?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    if !state.store.remove_partner(id).await? {
-        return Err(WebError::NotFound.into());
-    }
-    form.op
-        .audit(&state, "partner remove", &format!("partner {id}"))
-        .await?;
-    Ok(see_other("/admin/links", "Removed."))
+    let d = super::Deletion {
+        id: &id,
+        action: "partner remove",
+        detail: |id| format!("partner {id}"),
+        back: "/admin/links",
+        message: "Removed.",
+    };
+    super::delete_row(&state, form, d, |id| state.store.remove_partner(id)).await
 }
 
 pub async fn check(State(state): State<AppState>, form: AdminForm) -> Result<Response, Refusal> {

@@ -312,6 +312,37 @@ pub(crate) fn done_message(query: &std::collections::HashMap<String, String>) ->
         .filter(|m| !m.is_empty())
 }
 
+/// What a delete button names: the row to delete, what to record and where to go back.
+pub(crate) struct Deletion<'a> {
+    pub id: &'a str,
+    pub action: &'a str,
+    /// The audit detail, given the id.
+    pub detail: fn(i64) -> String,
+    pub back: &'a str,
+    pub message: &'a str,
+}
+
+/// The shared end of every admin delete: admins only, the id parsed, `delete` run, 404 when
+/// nothing was there, the audit entry written, back to the list with a message.
+pub(crate) async fn delete_row<F, Fut>(
+    state: &AppState,
+    form: AdminForm,
+    d: Deletion<'_>,
+    delete: F,
+) -> Result<Response, Refusal>
+where
+    F: FnOnce(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<bool, linkx_store::StoreError>>,
+{
+    form.op.require_admin()?;
+    let id: i64 = d.id.parse().map_err(|_| WebError::NotFound)?;
+    if !delete(id).await? {
+        return Err(WebError::NotFound.into());
+    }
+    form.op.audit(state, d.action, &(d.detail)(id)).await?;
+    Ok(see_other(d.back, d.message))
+}
+
 pub(crate) fn when(ts: Option<i64>) -> String {
     ts.map_or_else(|| "never".to_string(), human)
 }

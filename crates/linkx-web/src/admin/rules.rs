@@ -195,15 +195,14 @@ pub async fn delete(
     Path(id): Path<String>,
     form: AdminForm,
 ) -> Result<Response, Refusal> {
-    form.op.require_admin()?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    if !state.store.delete_rule(id).await? {
-        return Err(WebError::NotFound.into());
-    }
-    form.op
-        .audit(&state, "rule delete", &format!("rule {id}"))
-        .await?;
-    Ok(see_other("/admin/rules", "Rule deleted."))
+    let d = super::Deletion {
+        id: &id,
+        action: "rule delete",
+        detail: |id| format!("rule {id}"),
+        back: "/admin/rules",
+        message: "Rule deleted.",
+    };
+    super::delete_row(&state, form, d, |id| state.store.delete_rule(id)).await
 }
 
 pub async fn save_params(

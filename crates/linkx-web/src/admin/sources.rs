@@ -419,23 +419,7 @@ pub async fn pause(
     Path(id): Path<String>,
     form: AdminForm,
 ) -> Result<Response, Refusal> {
-    form.op.require_admin()?;
-    let s = load(&state, &id).await?;
-    state
-        .store
-        .set_source_paused(s.id, Some(state.clock.now()))
-        .await?;
-    form.op
-        .audit(
-            &state,
-            "source pause",
-            &format!("source {} {:?}", s.id, s.name),
-        )
-        .await?;
-    Ok(see_other(
-        &format!("/admin/sources/{}", s.id),
-        "Paused: the source is not polled until you resume it.",
-    ))
+    set_paused(&state, &id, form, true).await
 }
 
 pub async fn resume(
@@ -443,20 +427,35 @@ pub async fn resume(
     Path(id): Path<String>,
     form: AdminForm,
 ) -> Result<Response, Refusal> {
+    set_paused(&state, &id, form, false).await
+}
+
+async fn set_paused(
+    state: &AppState,
+    id: &str,
+    form: AdminForm,
+    paused: bool,
+) -> Result<Response, Refusal> {
     form.op.require_admin()?;
-    let s = load(&state, &id).await?;
-    state.store.set_source_paused(s.id, None).await?;
-    form.op
-        .audit(
-            &state,
-            "source resume",
-            &format!("source {} {:?}", s.id, s.name),
+    let s = load(state, id).await?;
+    let (at, action, message) = if paused {
+        (
+            Some(state.clock.now()),
+            "source pause",
+            "Paused: the source is not polled until you resume it.",
         )
+    } else {
+        (
+            None,
+            "source resume",
+            "Resumed: the source is polled again.",
+        )
+    };
+    state.store.set_source_paused(s.id, at).await?;
+    form.op
+        .audit(state, action, &format!("source {} {:?}", s.id, s.name))
         .await?;
-    Ok(see_other(
-        &format!("/admin/sources/{}", s.id),
-        "Resumed: the source is polled again.",
-    ))
+    Ok(see_other(&format!("/admin/sources/{}", s.id), message))
 }
 
 pub async fn poll_now(

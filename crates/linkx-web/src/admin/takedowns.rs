@@ -153,16 +153,12 @@ pub async fn unblock(
     Path(id): Path<String>,
     form: AdminForm,
 ) -> Result<Response, Refusal> {
-    form.op.require_admin()?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    if !state.store.remove_block(id).await? {
-        return Err(WebError::NotFound.into());
-    }
-    form.op
-        .audit(&state, "unblock", &format!("block {id} lifted"))
-        .await?;
-    Ok(see_other(
-        "/admin/takedowns",
-        "Block lifted: later polls may store these items again (removed articles stay removed).",
-    ))
+    let d = super::Deletion {
+        id: &id,
+        action: "unblock",
+        detail: |id| format!("block {id} lifted"),
+        back: "/admin/takedowns",
+        message: "Block lifted: later polls may store these items again (removed articles stay removed).",
+    };
+    super::delete_row(&state, form, d, |id| state.store.remove_block(id)).await
 }

@@ -153,18 +153,14 @@ pub async fn delete(
     Path(id): Path<String>,
     form: AdminForm,
 ) -> Result<Response, Refusal> {
-    form.op.require_admin()?;
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    if !state.store.delete_topic(id).await? {
-        return Err(WebError::NotFound.into());
-    }
-    form.op
-        .audit(&state, "topic delete", &format!("topic {id}"))
-        .await?;
-    Ok(see_other(
-        "/admin/topics",
-        "Topic deleted (its articles stay on the site).",
-    ))
+    let d = super::Deletion {
+        id: &id,
+        action: "topic delete",
+        detail: |id| format!("topic {id}"),
+        back: "/admin/topics",
+        message: "Topic deleted (its articles stay on the site).",
+    };
+    super::delete_row(&state, form, d, |id| state.store.delete_topic(id)).await
 }
 
 /// Files an article under a topic by hand, or takes it out.
