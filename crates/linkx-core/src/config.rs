@@ -348,6 +348,15 @@ impl Config {
 
     fn check(&self) -> Result<(), ConfigError> {
         let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
+        if self.site.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return invalid(
+                "site.timezone",
+                format!(
+                    "{:?} is not a time zone: use an IANA name such as \"Europe/Berlin\" or \"UTC\"",
+                    self.site.timezone
+                ),
+            );
+        }
         if self.poll.min_interval.0 == 0 {
             return invalid("poll.min_interval", "must be at least 1 second".into());
         }

@@ -13,7 +13,7 @@ pub mod keys;
 mod ops;
 mod pages;
 pub mod search;
-mod view;
+pub mod view;
 pub mod webmention;
 
 pub use error::WebError;

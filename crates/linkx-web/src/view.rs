@@ -10,11 +10,50 @@ pub fn iso(ts: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The site's time zone (`[site] timezone`), set once when the server starts: one process serves
+/// one site. Until it is set, times are shown in UTC.
+static SITE_TIMEZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// Shows every time on the site's pages in `tz` from now on (the first call wins).
+pub fn set_site_timezone(tz: chrono_tz::Tz) {
+    let _ = SITE_TIMEZONE.set(tz);
+}
+
+/// A time for readers, in the site's time zone: "27 Nov 2026, 19:36 CET".
 pub fn human(ts: i64) -> String {
+    human_in(SITE_TIMEZONE.get().copied().unwrap_or(chrono_tz::UTC), ts)
+}
+
+pub fn human_in(tz: chrono_tz::Tz, ts: i64) -> String {
     DateTime::<Utc>::from_timestamp(ts, 0)
         .unwrap_or_default()
-        .format("%-d %b %Y, %H:%M UTC")
+        .with_timezone(&tz)
+        .format("%-d %b %Y, %H:%M %Z")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_the_site_time_zone_with_daylight_saving() {
+        let winter = 1_795_800_000; // 2026-11-27 17:20 UTC
+        let summer = 1_785_000_000; // 2026-07-25 17:20 UTC
+        assert_eq!(human_in(chrono_tz::UTC, winter), "27 Nov 2026, 17:20 UTC");
+        assert_eq!(
+            human_in(chrono_tz::Europe::Berlin, winter),
+            "27 Nov 2026, 18:20 CET"
+        );
+        assert_eq!(
+            human_in(chrono_tz::Europe::Berlin, summer),
+            "25 Jul 2026, 19:20 CEST"
+        );
+        assert_eq!(
+            human_in(chrono_tz::America::New_York, winter),
+            "27 Nov 2026, 12:20 EST"
+        );
+    }
 }
 
 #[derive(Serialize)]

@@ -363,6 +363,10 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         data_dir: Some(settings.data_dir.clone()),
         webmention: settings.config.webmention.enabled,
     };
+    // Checked when the configuration was loaded.
+    if let Ok(tz) = settings.config.site.timezone.parse::<chrono_tz::Tz>() {
+        linkx_web::view::set_site_timezone(tz);
+    }
     let state = AppState::new(store.clone(), site, options).await?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         UsageError(format!("cannot listen on {listen}: {e}. Is another server using it? Choose another with --listen."))

@@ -538,6 +538,16 @@ fn import_files_and_example_config_is_valid() {
     );
 }
 
+/// A child process killed when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -548,8 +558,13 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
         .unwrap()
         .port();
     let listen = format!("127.0.0.1:{port}");
+    // Times on the pages are shown in the site's time zone.
+    let config = app.dir.path().join("berlin.toml");
+    std::fs::write(&config, "[site]\ntimezone = \"Europe/Berlin\"\n").unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"))
         .args([
+            "--config",
+            config.to_str().unwrap(),
             "--data",
             app.dir.path().to_str().unwrap(),
             "serve",
@@ -561,8 +576,10 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for readiness: the server answers /healthz 200 only after the demo import.
     let stderr_pipe = child.stderr.take().unwrap();
+    // The server goes when the test ends, even when an assertion fails.
+    let _server = KillOnDrop(child);
+    // Wait for readiness: the server answers /healthz 200 only after the demo import.
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr_pipe));
     let ready = lines
         .by_ref()
@@ -570,6 +587,8 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
         .any(|l| l.starts_with("ready:"));
     assert!(ready, "serve --demo never became ready");
     let result = rt.block_on(async {
+        // This test may run first in its process: reqwest needs a TLS provider installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::new();
         let health = client
             .get(format!("http://{listen}/healthz"))
@@ -595,10 +614,13 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
             .unwrap();
         (health, home, story)
     });
-    let _ = child.kill();
-    let _ = child.wait();
     let (health, home, story) = result;
     assert_eq!(health, 200);
+    assert!(
+        home.contains(" CET</time>") || home.contains(" CEST</time>"),
+        "{home}"
+    );
+    assert!(!home.contains(" UTC</time>"));
     for source in [
         "Meridian Wire (sample)",
         "Lakeside Courier (sample)",
