@@ -226,7 +226,9 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| decoy_hash().to_string(), |u| u.password_hash.clone());
     let password = fields.get_raw("password").to_string();
-    let matches = verify_blocking(password, stored).await;
+    // No stored password is longer than the policy allows: skip the hashing work for such input.
+    let matches = password.chars().count() <= linkx_core::account::PASSWORD_MAX_CHARS
+        && verify_blocking(password, stored).await;
     let Some(user) = user.filter(|_| matches) else {
         state
             .store
