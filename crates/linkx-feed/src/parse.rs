@@ -35,6 +35,9 @@ pub struct ParsedEntry {
     pub image: Option<Url>,
     /// The entry's categories (RSS `category`, Atom `category`, `dc:subject`, JSON Feed tags).
     pub categories: Vec<String>,
+    /// The entry's language (BCP 47): its `xml:lang`, else the feed's language or the server's
+    /// `Content-Language`.
+    pub language: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -114,10 +117,11 @@ pub fn parse_feed_served(
         return Err(FeedError::Broken(problem.clone()));
     }
     let site_url = text(&doc.feed, "link").and_then(|l| resolve(&l, base));
+    let feed_language = text(&doc.feed, "language").and_then(|l| language_tag(&l));
     let mut entries = Vec::with_capacity(doc.entries.len());
     let mut skipped = 0;
     for entry in &doc.entries {
-        match convert_entry(entry, base) {
+        match convert_entry(entry, base, feed_language.as_deref()) {
             Some(e) => entries.push(e),
             None => skipped += 1,
         }
@@ -166,7 +170,11 @@ fn as_html(value: &str, kind: &str) -> String {
     }
 }
 
-fn convert_entry(entry: &Dict, feed_base: Option<&Url>) -> Option<ParsedEntry> {
+fn convert_entry(
+    entry: &Dict,
+    feed_base: Option<&Url>,
+    feed_language: Option<&str>,
+) -> Option<ParsedEntry> {
     let links = entry.get("links").and_then(Value::as_array);
     let link_with_rel = |rel: &str| {
         links
@@ -270,7 +278,28 @@ fn convert_entry(entry: &Dict, feed_base: Option<&Url>) -> Option<ParsedEntry> {
         updated,
         image,
         categories,
+        language: ["title_detail", "summary_detail"]
+            .iter()
+            .find_map(|d| {
+                entry
+                    .get(*d)
+                    .and_then(|v| v.get("language"))
+                    .and_then(Value::as_str)
+                    .and_then(language_tag)
+            })
+            .or_else(|| feed_language.map(str::to_string)),
     })
+}
+
+/// A plausible BCP 47 language tag (`en`, `pt-BR`), or `None`.
+fn language_tag(text: &str) -> Option<String> {
+    let tag = text.trim().replace('_', "-");
+    let valid = (2..=35).contains(&tag.len())
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && tag.split('-').next().is_some_and(|p| {
+            p.len() >= 2 && p.len() <= 8 && p.chars().all(|c| c.is_ascii_alphabetic())
+        });
+    valid.then_some(tag)
 }
 
 /// Every named author, comma-separated (`dc:creator`, Atom `author`, `itunes:author`).

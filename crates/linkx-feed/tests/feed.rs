@@ -259,3 +259,24 @@ mod robustness {
         }
     }
 }
+
+#[test]
+fn entries_keep_their_own_language() {
+    let atom = br#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de">
+        <title>Nachrichten</title><id>urn:x</id><updated>2026-11-27T10:00:00Z</updated>
+        <entry><title>Hochwasser</title><id>urn:1</id><link href="https://example.org/1"/><updated>2026-11-27T10:00:00Z</updated></entry>
+        <entry xml:lang="fr"><title>Inondation</title><id>urn:2</id><link href="https://example.org/2"/><updated>2026-11-27T10:00:00Z</updated></entry>
+        </feed>"#;
+    let feed = linkx_feed::parse_feed(atom, None).unwrap();
+    let languages: Vec<Option<&str>> = feed.entries.iter().map(|e| e.language.as_deref()).collect();
+    assert_eq!(languages, [Some("de"), Some("fr")]);
+    let rss = br#"<rss version="2.0"><channel><title>News</title><language>pt_BR</language>
+        <item><title>Chuva</title><link>https://example.org/3</link></item>
+        <item><title>Bad</title><link>https://example.org/4</link></item></channel></rss>"#;
+    let feed = linkx_feed::parse_feed(rss, None).unwrap();
+    assert_eq!(feed.entries[0].language.as_deref(), Some("pt-BR"));
+    let junk = br#"<rss version="2.0"><channel><title>News</title><language>"><script></language>
+        <item><title>x</title><link>https://example.org/5</link></item></channel></rss>"#;
+    let feed = linkx_feed::parse_feed(junk, None).unwrap();
+    assert_eq!(feed.entries[0].language, None);
+}

@@ -28,6 +28,8 @@ pub struct NewArticle {
     pub extraction: Option<String>,
     /// The feed's categories for the item: matched by the operator's rules, not stored.
     pub categories: Vec<String>,
+    /// The item's language (BCP 47), when the feed says.
+    pub language: Option<String>,
 }
 
 /// An article as the site shows it, with its source.
@@ -57,6 +59,7 @@ pub struct ArticleView {
     pub updated_at: Option<i64>,
     /// The article this one copies, when clustering found it a near-copy.
     pub duplicate_of: Option<i64>,
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +89,7 @@ pub struct Ingested {
 const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
     s.site_url AS source_site_url, CASE WHEN s.display = 'full' AND (s.licence IS NOT NULL OR s.permission IS NOT NULL) THEN 'full' ELSE 'excerpt' END AS display, s.licence AS source_licence, s.noindex AS source_noindex,
     a.url, a.title, a.slug, a.author, a.summary_html, a.content_html, a.excerpt,
-    a.image_url, a.published_at, a.updated_at, a.duplicate_of
+    a.image_url, a.published_at, a.updated_at, a.duplicate_of, a.language
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
 /// The same columns without the article bodies: listings show title and excerpt only, and
@@ -94,7 +97,7 @@ const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, 
 pub(crate) const CARD_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
     s.site_url AS source_site_url, CASE WHEN s.display = 'full' AND (s.licence IS NOT NULL OR s.permission IS NOT NULL) THEN 'full' ELSE 'excerpt' END AS display, s.licence AS source_licence, s.noindex AS source_noindex,
     a.url, a.title, a.slug, a.author, NULL AS summary_html, NULL AS content_html, a.excerpt,
-    a.image_url, a.published_at, a.updated_at, a.duplicate_of
+    a.image_url, a.published_at, a.updated_at, a.duplicate_of, a.language
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
 pub(crate) fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
@@ -119,6 +122,7 @@ pub(crate) fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
         published_at: row.try_get("published_at")?,
         updated_at: row.try_get("updated_at")?,
         duplicate_of: row.try_get("duplicate_of")?,
+        language: row.try_get("language")?,
     })
 }
 
@@ -152,8 +156,8 @@ impl Store {
                 None => {
                     let row = sqlx::query(
                         "INSERT INTO articles (source_id, guid, url, canonical_key, title, slug, author, summary_html, content_html,
-                             body_text, excerpt, image_url, published_at, updated_at, fetched_at, extraction)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                             body_text, excerpt, image_url, published_at, updated_at, fetched_at, extraction, language)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                          ON CONFLICT DO NOTHING RETURNING id",
                     )
                     .bind(source_id)
@@ -172,6 +176,7 @@ impl Store {
                     .bind(article.updated_at)
                     .bind(record.at)
                     .bind(&article.extraction)
+                    .bind(&article.language)
                     .fetch_optional(&mut *tx)
                     .await?;
                     if let Some(row) = row {
@@ -211,7 +216,8 @@ impl Store {
                     let id: i64 = row.try_get("id")?;
                     sqlx::query(
                         "UPDATE articles SET title = $2, slug = $3, author = $4, summary_html = $5, content_html = $6, body_text = $7,
-                             excerpt = $8, image_url = COALESCE($9, image_url), updated_at = $10 WHERE id = $1",
+                             excerpt = $8, image_url = COALESCE($9, image_url), updated_at = $10,
+                             language = COALESCE($11, language) WHERE id = $1",
                     )
                     .bind(id)
                     .bind(&article.title)
@@ -223,6 +229,7 @@ impl Store {
                     .bind(&article.excerpt)
                     .bind(&article.image_url)
                     .bind(article.updated_at.unwrap_or(record.at))
+                    .bind(&article.language)
                     .execute(&mut *tx)
                     .await?;
                     counts.updated += 1;

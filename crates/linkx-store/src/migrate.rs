@@ -60,6 +60,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "topics",
         include_str!("../migrations/sqlite/0011_topics.sql"),
     ),
+    (
+        12,
+        "language",
+        include_str!("../migrations/sqlite/0012_language.sql"),
+    ),
 ];
 
 /// The newest migration this version knows.

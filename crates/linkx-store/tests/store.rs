@@ -43,6 +43,7 @@ fn article(guid: &str, key: &str, title: &str) -> NewArticle {
         updated_at: None,
         extraction: None,
         categories: Vec::new(),
+        language: None,
     }
 }
 

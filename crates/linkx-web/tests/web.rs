@@ -85,6 +85,7 @@ fn article(n: i64, title: &str, body: &str) -> NewArticle {
         updated_at: None,
         extraction: None,
         categories: Vec::new(),
+        language: None,
     }
 }
 
@@ -568,4 +569,29 @@ async fn images_are_shown_through_the_signed_proxy_never_from_third_parties() {
     )));
     // No image element points at another site.
     assert!(!body.contains(r#"src="https://cdn.test"#) && !body.contains("srcset"));
+}
+
+#[tokio::test]
+async fn each_item_is_marked_with_its_own_language() {
+    let s = site().await;
+    let src = add_source(&s.store, "Le Monde", Display::Excerpt).await;
+    let french = NewArticle {
+        language: Some("fr".into()),
+        ..article(1, "Inondations", "Les rivieres debordent.")
+    };
+    ingest(
+        &s.store,
+        src,
+        &[french, article(2, "Floods", "Rivers rise.")],
+    )
+    .await;
+    let (_, _, page) = get(&s.state, "/a/1/inondations").await;
+    assert!(page.contains(r#"<html lang="en">"#));
+    assert!(page.contains(r#"<article class="item" lang="fr">"#));
+    let (_, _, home) = get(&s.state, "/").await;
+    assert!(home.contains(r#"<article class="card" lang="fr">"#));
+    assert!(
+        home.contains("<article class=\"card\">"),
+        "no lang when the feed says none"
+    );
 }

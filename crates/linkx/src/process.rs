@@ -52,6 +52,7 @@ fn article_from_entry(entry: &ParsedEntry, now: i64) -> NewArticle {
         updated_at: entry.updated.map(|d| d.timestamp().min(now)),
         extraction: None,
         categories: entry.categories.clone(),
+        language: entry.language.clone(),
     }
 }
 

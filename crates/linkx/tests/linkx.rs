@@ -731,6 +731,7 @@ async fn the_story_engine_is_rebuilt_daily_and_forgets_closed_stories() {
         updated_at: None,
         extraction: None,
         categories: Vec::new(),
+        language: None,
     };
     let record = linkx_store::PollRecord {
         at: NOW,

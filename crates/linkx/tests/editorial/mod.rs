@@ -342,6 +342,7 @@ fn aged_article(n: i64, days_old: i64, words: &str) -> linkx_store::NewArticle {
         updated_at: None,
         extraction: None,
         categories: Vec::new(),
+        language: None,
     }
 }
 
