@@ -12,7 +12,7 @@ use std::fmt::Write;
 const FEED_ITEMS: i64 = 50;
 const SITEMAP_URLS: i64 = 50_000;
 
-fn xml_escape(s: &str) -> String {
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -255,6 +255,23 @@ impl AppState {
         Ok(state)
     }
 
+    /// Queues `request` for the job runner (the web process never fetches anything itself) and
+    /// wakes a runner in this process. `by` is the operator who asked, if any.
+    pub async fn enqueue(
+        &self,
+        request: &linkx_core::jobs::JobRequest,
+        by: Option<&str>,
+    ) -> Result<i64, WebError> {
+        let payload = serde_json::to_string(request)
+            .map_err(|e| WebError::Theme(format!("cannot encode job: {e}")))?;
+        let id = self
+            .store
+            .enqueue_job(request.kind(), &payload, by, self.clock.now())
+            .await?;
+        self.jobs_queued.notify_one();
+        Ok(id)
+    }
+
     /// The site's signing keys (shared with the binary's image proxy).
     pub fn keys(&self) -> Arc<keys::Keys> {
         self.keys.clone()

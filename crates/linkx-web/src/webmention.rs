@@ -115,13 +115,7 @@ pub async fn receive(
         target: target_url.to_string(),
         article_id,
     };
-    let payload = serde_json::to_string(&request)
-        .map_err(|e| WebError::Theme(format!("cannot encode job: {e}")))?;
-    state
-        .store
-        .enqueue_job(request.kind(), &payload, None, state.clock.now())
-        .await?;
-    state.jobs_queued.notify_one();
+    state.enqueue(&request, None).await?;
     Ok(plain(
         StatusCode::ACCEPTED,
         "Accepted: the mention will be verified and, once a moderator has seen it, shown.",

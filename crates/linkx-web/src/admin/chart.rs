@@ -80,13 +80,6 @@ pub fn build(
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 pub fn day_label(day: i64) -> String {
     chrono::DateTime::<chrono::Utc>::from_timestamp(day * 86_400, 0)
         .map(|d| d.format("%-d %b").to_string())
@@ -141,7 +134,7 @@ impl Chart {
                     out,
                     r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{}"><title>{}: {count} on {}</title></rect>"#,
                     s.colour,
-                    escape(&s.name),
+                    crate::feeds::xml_escape(&s.name),
                     day_label(*day)
                 );
             }

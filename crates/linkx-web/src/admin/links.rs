@@ -102,17 +102,8 @@ pub async fn remove(
 
 pub async fn check(State(state): State<AppState>, form: AdminForm) -> Result<Response, Refusal> {
     form.op.require_admin()?;
-    let payload = serde_json::to_string(&JobRequest::CheckPartners)
-        .map_err(|e| WebError::Theme(format!("cannot encode job: {e}")))?;
     let job = state
-        .store
-        .enqueue_job(
-            JobRequest::CheckPartners.kind(),
-            &payload,
-            Some(&form.op.user.name),
-            state.clock.now(),
-        )
+        .enqueue(&JobRequest::CheckPartners, Some(&form.op.user.name))
         .await?;
-    state.jobs_queued.notify_one();
     Ok(super::redirect(&format!("/admin/jobs/{job}")))
 }

@@ -28,23 +28,6 @@ async fn load(state: &AppState, id: &str) -> Result<Source, WebError> {
         .ok_or(WebError::NotFound)
 }
 
-/// Queues `request` for the job runner and wakes a runner in this process.
-async fn enqueue(state: &AppState, op: &Operator, request: &JobRequest) -> Result<i64, WebError> {
-    let payload = serde_json::to_string(request)
-        .map_err(|e| WebError::Theme(format!("cannot encode job: {e}")))?;
-    let id = state
-        .store
-        .enqueue_job(
-            request.kind(),
-            &payload,
-            Some(&op.user.name),
-            state.clock.now(),
-        )
-        .await?;
-    state.jobs_queued.notify_one();
-    Ok(id)
-}
-
 /// A job for a page: whether it is still running, and its outcome.
 fn job_view(job: &Job) -> minijinja::Value {
     context! {
@@ -130,14 +113,10 @@ pub async fn discover(State(state): State<AppState>, form: AdminForm) -> Result<
             )?);
         }
     };
-    let job = enqueue(
-        &state,
-        &op,
-        &JobRequest::Discover {
-            url: url.to_string(),
-        },
-    )
-    .await?;
+    let request = JobRequest::Discover {
+        url: url.to_string(),
+    };
+    let job = state.enqueue(&request, Some(&op.user.name)).await?;
     Ok(super::redirect(&format!("/admin/sources/new?job={job}")))
 }
 
@@ -465,7 +444,12 @@ pub async fn poll_now(
 ) -> Result<Response, Refusal> {
     form.op.require_admin()?;
     let s = load(&state, &id).await?;
-    let job = enqueue(&state, &form.op, &JobRequest::Poll { source_id: s.id }).await?;
+    let job = state
+        .enqueue(
+            &JobRequest::Poll { source_id: s.id },
+            Some(&form.op.user.name),
+        )
+        .await?;
     form.op
         .audit(
             &state,
