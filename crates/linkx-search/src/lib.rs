@@ -8,7 +8,7 @@
 
 mod query;
 
-pub use query::{ParsedQuery, QueryError, parse_query};
+pub use query::{MAX_PARTS, MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query};
 
 use std::ops::Bound;
 use std::path::Path;
@@ -376,16 +376,24 @@ impl SearchIndex {
                 (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total)
             }
         };
-        let mut hits = Vec::with_capacity(addresses.len());
+        let mut found: Vec<(Hit, i64)> = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
-            let ids = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .i64("id")?;
-            if let Some(id) = ids.first(address.doc_id) {
-                hits.push(Hit { id, score });
+            let fields = searcher.segment_reader(address.segment_ord).fast_fields();
+            if let Some(id) = fields.i64("id")?.first(address.doc_id) {
+                let published = fields.i64("published")?.first(address.doc_id).unwrap_or(0);
+                found.push((Hit { id, score }, published));
             }
         }
+        // Equal scores (or times) come out in the order documents happen to sit in segments,
+        // which depends on indexing threads: break ties by id so a query always answers alike
+        // (the earlier-stored article first for relevance, the later one for newest).
+        match sort {
+            SortBy::Relevance => {
+                found.sort_by(|(a, _), (b, _)| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)))
+            }
+            SortBy::Newest => found.sort_by(|(a, at), (b, bt)| bt.cmp(at).then(b.id.cmp(&a.id))),
+        }
+        let hits = found.into_iter().map(|(hit, _)| hit).collect();
         let has_words = !query.words().is_empty();
         let snippets = has_words
             .then(|| SnippetGenerator::create(&searcher, &compiled, self.fields.text).ok())

@@ -1,7 +1,9 @@
 //! The one error type of the web layer. Internals are logged, never shown to the reader.
 
+use crate::i18n::{locale, t};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use minijinja::HtmlEscape;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -23,16 +25,16 @@ impl IntoResponse for WebError {
         let (status, heading, message) = match &self {
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
-                "Not found",
-                "There is no page at this address.",
+                t("Not found"),
+                t("There is no page at this address."),
             ),
-            WebError::Forbidden(message) => (StatusCode::FORBIDDEN, "Not allowed", *message),
+            WebError::Forbidden(message) => (StatusCode::FORBIDDEN, t("Not allowed"), t(message)),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The page could not be shown. Please try again in a moment.",
+                    t("Something went wrong"),
+                    t("The page could not be shown. Please try again in a moment."),
                 )
             }
         };
@@ -41,11 +43,15 @@ impl IntoResponse for WebError {
 }
 
 /// A page without templates: rendering through them could fail the same way again.
+/// `heading` and `message` are plain text, in the site's language.
 pub fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
+    let (heading, message) = (HtmlEscape(heading), HtmlEscape(message));
+    let language = HtmlEscape(locale().language());
+    let back = HtmlEscape(t("Back to the latest stories"));
     let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
+        "<!DOCTYPE html><html lang=\"{language}\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
              <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main id=\"main\"><section class=\"empty\">\
-             <h1>{heading}</h1><p>{message}</p><p><a href=\"/\">Back to the latest stories</a></p></section></main></body></html>"
+             <h1>{heading}</h1><p>{message}</p><p><a href=\"/\">{back}</a></p></section></main></body></html>"
     );
     (status, Html(body)).into_response()
 }

@@ -347,7 +347,7 @@ pub async fn comments_atom(State(state): State<AppState>) -> Result<Response, We
     let base = &state.site().base_url;
     Ok(comments_feed(
         &state,
-        &format!("Comments on {}", state.site().title),
+        &crate::i18n::tf("Comments on {site}", &[("site", &state.site().title)]),
         &format!("{base}/comments.atom"),
         &format!("{base}/"),
         &comments,
@@ -365,7 +365,7 @@ pub async fn article_comments_atom(
     let page = page_url(&state, &a);
     Ok(comments_feed(
         &state,
-        &format!("Comments on “{}”", a.title),
+        &crate::i18n::tf("Comments on “{title}”", &[("title", &a.title)]),
         &format!("{}/a/{}/comments.atom", state.site().base_url, a.id),
         &page,
         &comments,

@@ -8,6 +8,7 @@ mod cache;
 pub mod comments;
 mod error;
 mod feeds;
+pub mod i18n;
 pub mod images;
 pub mod keys;
 mod ops;
@@ -211,6 +212,7 @@ impl AppState {
         // `{{ url|img }}`: the image's path through the site's signed image proxy.
         let signer = keys.clone();
         env.add_filter("img", move |url: String| signer.image_path(&url));
+        i18n::register(&mut env);
         // Block tags leave no blank lines and indentation behind: a 200-comment thread is
         // a sixth smaller.
         env.set_trim_blocks(true);

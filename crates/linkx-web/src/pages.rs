@@ -1,6 +1,7 @@
 //! HTML pages: one thin handler per page.
 
 use crate::comments::{self, FormState};
+use crate::i18n::{t, tf, tn};
 use crate::view::{card, human, iso, source_row, source_status};
 use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
@@ -344,8 +345,8 @@ async fn gone_or_not_found(state: &AppState, id: i64) -> Result<Response, WebErr
     match state.store.takedown(id).await? {
         Some(_) => Ok(crate::error::plain_page(
             StatusCode::GONE,
-            "Removed",
-            "This article has been removed from the site.",
+            t("Removed"),
+            t("This article has been removed from the site."),
         )),
         None => Err(WebError::NotFound),
     }
@@ -407,17 +408,20 @@ pub async fn story(
 /// Why the lead is shown as the original, in the words readers see.
 fn story_reason(story: &linkx_store::StoryView, articles: &[linkx_store::ArticleView]) -> String {
     let copies = articles.iter().filter(|a| a.duplicate_of.is_some()).count();
-    let mut reason = format!(
-        "First published by {} at {}",
-        story.lead.source_name,
-        human(story.lead.published_at)
+    let first = tf(
+        "First published by {source} at {time}",
+        &[
+            ("source", &story.lead.source_name),
+            ("time", &human(story.lead.published_at)),
+        ],
     );
     match copies {
-        0 => {}
-        1 => reason.push_str("; 1 near-copy"),
-        n => reason.push_str(&format!("; {n} near-copies")),
+        0 => first,
+        n => format!(
+            "{first}; {}",
+            tn("{n} near-copy", "{n} near-copies", n as i64, &[])
+        ),
     }
-    reason
 }
 
 pub async fn source(
@@ -447,7 +451,9 @@ pub async fn source(
         .collect();
     let (status, status_class) = source_status(&s);
     let next_check = (s.polled && s.disabled_reason.is_none()).then(|| human(s.next_check_at));
-    let last_fetch = s.last_fetch_at.map_or_else(|| "never".to_string(), human);
+    let last_fetch = s
+        .last_fetch_at
+        .map_or_else(|| t("never").to_string(), human);
     let cards: Vec<_> = articles.iter().map(card).collect();
     render(
         &state,

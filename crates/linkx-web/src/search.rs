@@ -5,12 +5,13 @@
 //! friendly message, a slow query is cut off, and a missing or rebuilding index never breaks
 //! anything but search.
 
+use crate::i18n::{t, tf};
 use crate::view::card;
 use crate::{AppState, WebError};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use linkx_search::{SearchIndex, SortBy, parse_query};
+use linkx_search::{QueryError, SearchIndex, SortBy, parse_query};
 use linkx_store::ArticleView;
 use minijinja::context;
 use serde::Deserialize;
@@ -89,16 +90,35 @@ fn page_of(params: &SearchParams) -> usize {
         .clamp(1, MAX_HITS / PER_PAGE)
 }
 
+/// A query mistake in the reader's words and the site's language.
+fn query_message(e: &QueryError) -> String {
+    match e {
+        QueryError::Empty => t("Type a word or two to search for.").to_string(),
+        QueryError::TooLong => tf(
+            "That query is too long: use at most {n} characters.",
+            &[("n", &linkx_search::MAX_QUERY_CHARS)],
+        ),
+        QueryError::TooManyParts => tf(
+            "That query has too many parts: use at most {n} words, phrases and filters.",
+            &[("n", &linkx_search::MAX_PARTS)],
+        ),
+        QueryError::BadDate { key, value } => tf(
+            "{key}: expects a date like 2026-11-27 (or 2026-11, or 2026), not “{value}”.",
+            &[("key", key), ("value", value)],
+        ),
+    }
+}
+
 async fn run(state: &AppState, params: &SearchParams) -> Result<Outcome, Problem> {
-    let index: Arc<SearchIndex> = state.search.clone().ok_or(Problem::Unavailable(
+    let index: Arc<SearchIndex> = state.search.clone().ok_or(Problem::Unavailable(t(
         "Search is not available on this site right now.",
-    ))?;
+    )))?;
     if !state.search_ready.load(Ordering::Acquire) {
         // A mistake in the query is still worth pointing out.
-        parse_query(&params.q).map_err(|e| Problem::Query(e.to_string()))?;
-        return Err(Problem::Unavailable(
+        parse_query(&params.q).map_err(|e| Problem::Query(query_message(&e)))?;
+        return Err(Problem::Unavailable(t(
             "Search is being rebuilt. Please try again in a minute; everything else works meanwhile.",
-        ));
+        )));
     }
     find_stories(
         &state.store,
@@ -118,13 +138,13 @@ pub async fn find_stories(
     sort: SortBy,
     page: usize,
 ) -> Result<Outcome, Problem> {
-    let query = parse_query(query).map_err(|e| Problem::Query(e.to_string()))?;
+    let query = parse_query(query).map_err(|e| Problem::Query(query_message(&e)))?;
     let page = page.clamp(1, MAX_HITS / PER_PAGE);
     let started = std::time::Instant::now();
     let Ok(Ok(slot)) = tokio::time::timeout(QUERY_TIME_LIMIT, SEARCH_SLOTS.acquire()).await else {
-        return Err(Problem::Unavailable(
+        return Err(Problem::Unavailable(t(
             "Search is busy right now. Please try again in a moment.",
-        ));
+        )));
     };
     let work = tokio::task::spawn_blocking(move || {
         // Held until the search ends, even when the reader has been answered already.
@@ -136,20 +156,20 @@ pub async fn find_stories(
         Ok(Ok(Ok(results))) => results,
         Ok(Ok(Err(e))) => {
             tracing::error!(error = %e, "search failed");
-            return Err(Problem::Unavailable(
+            return Err(Problem::Unavailable(t(
                 "Search failed this time. Please try again in a moment.",
-            ));
+            )));
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "search task failed");
-            return Err(Problem::Unavailable(
+            return Err(Problem::Unavailable(t(
                 "Search failed this time. Please try again in a moment.",
-            ));
+            )));
         }
         Err(_) => {
-            return Err(Problem::Unavailable(
+            return Err(Problem::Unavailable(t(
                 "That search took too long. Try fewer or more specific words.",
-            ));
+            )));
         }
     };
     let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();

@@ -1,5 +1,6 @@
 //! Values shaped for templates: dates formatted, status words chosen. No I/O.
 
+use crate::i18n::{t, tf};
 use chrono::{DateTime, Utc};
 use linkx_store::{ArticleView, Source};
 use serde::Serialize;
@@ -19,17 +20,16 @@ pub fn set_site_timezone(tz: chrono_tz::Tz) {
     let _ = SITE_TIMEZONE.set(tz);
 }
 
-/// A time for readers, in the site's time zone: "27 Nov 2026, 19:36 CET".
+/// A time for readers, in the site's time zone and language: "27 Nov 2026, 19:36 CET".
 pub fn human(ts: i64) -> String {
     human_in(SITE_TIMEZONE.get().copied().unwrap_or(chrono_tz::UTC), ts)
 }
 
 pub fn human_in(tz: chrono_tz::Tz, ts: i64) -> String {
-    DateTime::<Utc>::from_timestamp(ts, 0)
+    let time = DateTime::<Utc>::from_timestamp(ts, 0)
         .unwrap_or_default()
-        .with_timezone(&tz)
-        .format("%-d %b %Y, %H:%M %Z")
-        .to_string()
+        .with_timezone(&tz);
+    crate::i18n::locale().human_time(time)
 }
 
 #[cfg(test)]
@@ -78,24 +78,27 @@ pub fn card(a: &ArticleView) -> Card<'_> {
 /// A source's health in words, and a CSS class for it.
 pub fn source_status(s: &Source) -> (String, &'static str) {
     if let Some(reason) = &s.disabled_reason {
-        return (format!("Stopped: {reason}"), "failing");
+        return (tf("Stopped: {reason}", &[("reason", reason)]), "failing");
     }
     if !s.polled {
         return (
-            "Not polled (imported from files, or no longer followed)".to_string(),
+            t("Not polled (imported from files, or no longer followed)").to_string(),
             "ok",
         );
     }
     if s.paused_at.is_some() {
-        return ("Paused by the operator".to_string(), "paused");
+        return (t("Paused by the operator").to_string(), "paused");
     }
     match (&s.last_error, s.last_fetch_at) {
         (Some(err), _) => (
-            format!("Failing ({} in a row): {err}", s.error_count),
+            tf(
+                "Failing ({count} in a row): {error}",
+                &[("count", &s.error_count), ("error", err)],
+            ),
             "failing",
         ),
-        (None, None) => ("Waiting for the first check".to_string(), "ok"),
-        (None, Some(_)) => ("OK".to_string(), "ok"),
+        (None, None) => (t("Waiting for the first check").to_string(), "ok"),
+        (None, Some(_)) => (t("OK").to_string(), "ok"),
     }
 }
 
@@ -114,6 +117,8 @@ pub fn source_row(s: &Source) -> SourceRow<'_> {
         s,
         status,
         status_class,
-        last_fetch: s.last_fetch_at.map_or_else(|| "never".to_string(), human),
+        last_fetch: s
+            .last_fetch_at
+            .map_or_else(|| t("never").to_string(), human),
     }
 }

@@ -342,6 +342,28 @@ pub async fn seed_default_sources(store: &Store, now: i64) -> anyhow::Result<usi
     Ok(added)
 }
 
+/// Shows the site's pages in `[site] language`: the shipped or the theme's catalogue. A language
+/// without one keeps the English interface, with a warning.
+fn install_interface_language(settings: &Settings) -> anyhow::Result<()> {
+    let site = &settings.config.site;
+    match linkx_web::i18n::Catalogue::for_language(&site.language, site.theme_dir.as_deref()) {
+        Ok(Some(catalogue)) => linkx_web::i18n::install(catalogue),
+        Ok(None) if !site.language.to_ascii_lowercase().starts_with("en") => {
+            let shipped: Vec<&str> = linkx_web::i18n::SHIPPED.iter().map(|(l, _)| *l).collect();
+            eprintln!(
+                "warning: no interface translation for language {:?}; the pages stay in English. \
+                 Shipped: en, {}; a theme can add one as locales/{}.toml",
+                site.language,
+                shipped.join(", "),
+                site.language.to_ascii_lowercase()
+            );
+        }
+        Ok(None) => {}
+        Err(e) => return Err(UsageError(format!("interface translation: {e}")).into()),
+    }
+    Ok(())
+}
+
 async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<()> {
     let new_site = settings.new_data_dir;
     let store = open_store(&settings).await?;
@@ -367,6 +389,7 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     if let Ok(tz) = settings.config.site.timezone.parse::<chrono_tz::Tz>() {
         linkx_web::view::set_site_timezone(tz);
     }
+    install_interface_language(&settings)?;
     let state = AppState::new(store.clone(), site, options).await?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         UsageError(format!("cannot listen on {listen}: {e}. Is another server using it? Choose another with --listen."))

@@ -548,73 +548,96 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[test]
-fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let app = rt.block_on(spawn_app());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    // Times on the pages are shown in the site's time zone.
-    let config = app.dir.path().join("berlin.toml");
-    std::fs::write(&config, "[site]\ntimezone = \"Europe/Berlin\"\n").unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "--data",
-            app.dir.path().to_str().unwrap(),
-            "serve",
-            "--demo",
-            "--listen",
-            &listen,
-        ])
-        .current_dir(app.dir.path())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr_pipe = child.stderr.take().unwrap();
-    // The server goes when the test ends, even when an assertion fails.
-    let _server = KillOnDrop(child);
-    // Wait for readiness: the server answers /healthz 200 only after the demo import.
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr_pipe));
-    let ready = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .any(|l| l.starts_with("ready:"));
-    assert!(ready, "serve --demo never became ready");
-    let result = rt.block_on(async {
+/// `linkx serve --demo` started with `config` as its configuration file, once it is ready.
+struct DemoServer {
+    rt: tokio::runtime::Runtime,
+    app: TestApp,
+    listen: String,
+    _server: KillOnDrop,
+    /// Kept open: the server dies writing to a closed pipe.
+    _stderr: std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+    /// What the server printed until it was ready.
+    startup: Vec<String>,
+}
+
+impl DemoServer {
+    fn start(config: &str) -> DemoServer {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let app = rt.block_on(spawn_app());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let listen = format!("127.0.0.1:{port}");
+        let config_path = app.dir.path().join("site.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"))
+            .args([
+                "--config",
+                config_path.to_str().unwrap(),
+                "--data",
+                app.dir.path().to_str().unwrap(),
+                "serve",
+                "--demo",
+                "--listen",
+                &listen,
+            ])
+            .current_dir(app.dir.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr_pipe = child.stderr.take().unwrap();
+        // The server goes when the test ends, even when an assertion fails.
+        let server = KillOnDrop(child);
+        // Wait for readiness: the server answers /healthz 200 only after the demo import.
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr_pipe));
+        let mut startup = Vec::new();
+        for line in lines.by_ref().map_while(Result::ok) {
+            let ready = line.starts_with("ready:");
+            startup.push(line);
+            if ready {
+                break;
+            }
+        }
+        assert!(
+            startup.last().is_some_and(|l| l.starts_with("ready:")),
+            "serve --demo never became ready: {startup:?}"
+        );
         // This test may run first in its process: reqwest needs a TLS provider installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::new();
-        let health = client
-            .get(format!("http://{listen}/healthz"))
-            .send()
-            .await
-            .unwrap()
-            .status();
-        let home = client
-            .get(format!("http://{listen}/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let story = client
-            .get(format!("http://{listen}/s/1"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        (health, home, story)
-    });
-    let (health, home, story) = result;
+        DemoServer {
+            rt,
+            app,
+            listen,
+            _server: server,
+            _stderr: lines,
+            startup,
+        }
+    }
+
+    /// Status and body of `GET path`.
+    fn get(&self, path: &str) -> (u16, String) {
+        self.send(reqwest::Client::new().get(format!("http://{}{path}", self.listen)))
+    }
+
+    fn send(&self, request: reqwest::RequestBuilder) -> (u16, String) {
+        self.rt.block_on(async {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        })
+    }
+}
+
+#[test]
+fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
+    // Times on the pages are shown in the site's time zone.
+    let server = DemoServer::start("[site]\ntimezone = \"Europe/Berlin\"\n");
+    let (health, _) = server.get("/healthz");
+    let (_, home) = server.get("/");
+    let (_, story) = server.get("/s/1");
+    let (rt, app) = (&server.rt, &server.app);
     assert_eq!(health, 200);
     assert!(
         home.contains(" CET</time>") || home.contains(" CEST</time>"),
@@ -648,6 +671,67 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
     assert!(
         sources.iter().all(|s| !s.polled),
         "--demo adds no network sources"
+    );
+}
+
+#[test]
+fn with_language_de_the_site_speaks_german_dates_errors_and_forms_included() {
+    let server = DemoServer::start("[site]\nlanguage = \"de\"\n");
+    let (_, home) = server.get("/");
+    assert!(home.contains("<html lang=\"de\">"));
+    assert!(home.contains("Zum Inhalt springen") && home.contains(">Themen</a>"));
+    assert!(
+        home.contains("Alle Berichte: 4 Berichte aus 4 Quellen"),
+        "plural forms: {home}"
+    );
+    assert!(!home.contains("Full coverage") && !home.contains("Skip to content"));
+    // Dates read "27. Nov. 2026, 18:20 UTC".
+    let time = home
+        .split("</time>")
+        .next()
+        .and_then(|head| head.rsplit('>').next())
+        .unwrap();
+    let (day, rest) = time.split_once(". ").unwrap();
+    assert!(day.parse::<u32>().is_ok() && rest.contains(" 20"), "{time}");
+
+    let (_, story) = server.get("/s/1");
+    assert!(story.contains("Zuerst veröffentlicht von Meridian Wire (sample)"));
+    assert!(story.contains("1 nahezu gleiche Kopie"));
+    assert!(story.contains("Schreibe einen Kommentar"));
+    assert!(story.contains("Deine E-Mail-Adresse wird nicht veröffentlicht."));
+
+    let (status, missing) = server.get("/no/such/page");
+    assert_eq!(status, 404);
+    assert!(missing.contains("<html lang=\"de\">") && missing.contains("Nicht gefunden"));
+    let (status, search) = server.get("/search?q=after:gestern");
+    assert_eq!(status, 400);
+    assert!(search.contains("erwartet ein Datum"), "{search}");
+    // A forged comment (no form token) is refused with a message in German.
+    let (status, refused) = server.send(
+        reqwest::Client::new()
+            .post(format!("http://{}/a/1/comments", server.listen))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("comment=Hallo&author=Ana&email=ana%40example.org"),
+    );
+    assert_eq!(status, 403);
+    assert!(
+        refused.contains("Dein Kommentar wurde nicht gesendet"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_language_without_a_translation_keeps_english_pages_and_says_so() {
+    let server = DemoServer::start("[site]\nlanguage = \"xx\"\n");
+    let (_, home) = server.get("/");
+    assert!(home.contains("<html lang=\"xx\">") && home.contains("Skip to content"));
+    assert!(
+        server
+            .startup
+            .iter()
+            .any(|l| l.contains("no interface translation for language \"xx\"")),
+        "{:?}",
+        server.startup
     );
 }
 

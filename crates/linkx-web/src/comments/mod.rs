@@ -11,6 +11,7 @@ mod ratelimit;
 
 pub use ratelimit::RateLimiter;
 
+use crate::i18n::{t, tn};
 use crate::pages::{Visitor, render_article};
 use crate::view::{human, iso};
 use crate::{AppState, WebError};
@@ -306,33 +307,33 @@ pub async fn post_comment(
 
     if !state.limiter.allow(ip.as_deref().unwrap_or("unknown"), now) {
         let form = form.with_message(
-            "You have sent many comments in a short time. Please wait a while before sending more; your text is kept below.",
+            t("You have sent many comments in a short time. Please wait a while before sending more; your text is kept below."),
         );
         return refuse(StatusCode::TOO_MANY_REQUESTS, form).await;
     }
     let Some(shown_at) = visitor.form_shown_at(&state, &input.token) else {
         let form = form.with_message(
-            "Your comment was not sent: this form had expired or did not come from this site. Please check it and send it again.",
+            t("Your comment was not sent: this form had expired or did not come from this site. Please check it and send it again."),
         );
         return refuse(StatusCode::FORBIDDEN, form).await;
     };
     if !input.hp_leave_empty.trim().is_empty() {
         return Ok(crate::error::plain_page(
             StatusCode::BAD_REQUEST,
-            "Comment not accepted",
-            "This comment looked automated and was not accepted.",
+            t("Comment not accepted"),
+            t("This comment looked automated and was not accepted."),
         ));
     }
     if comments_closed(&state, &a) {
         return refuse(
             StatusCode::FORBIDDEN,
-            form.with_message("Comments are closed for this article."),
+            form.with_message(t("Comments are closed for this article.")),
         )
         .await;
     }
     if now - shown_at < i64::from(state.comments().min_submit_seconds) {
         let form = form.with_message(
-            "That was faster than we expected from a person. Please check your comment and send it again.",
+            t("That was faster than we expected from a person. Please check your comment and send it again."),
         );
         return refuse(StatusCode::BAD_REQUEST, form).await;
     }
@@ -354,7 +355,7 @@ pub async fn post_comment(
             for e in errors {
                 form.errors.insert(field_name(e.field), e.message);
             }
-            let form = form.with_message("Please correct the marked fields; your text is kept.");
+            let form = form.with_message(t("Please correct the marked fields; your text is kept."));
             return refuse(StatusCode::UNPROCESSABLE_ENTITY, form).await;
         }
     };
@@ -377,7 +378,7 @@ pub async fn post_comment(
             }
             _ => {
                 let mut form = form.with_message(
-                    "The comment you are replying to cannot take replies. Your comment can be posted on its own.",
+                    t("The comment you are replying to cannot take replies. Your comment can be posted on its own."),
                 );
                 form.parent = None;
                 return refuse(StatusCode::UNPROCESSABLE_ENTITY, form).await;
@@ -391,7 +392,7 @@ pub async fn post_comment(
         .is_duplicate_comment(a.id, &author_key, body.as_str())
         .await?
     {
-        let form = form.with_message("You have already posted this comment here.");
+        let form = form.with_message(t("You have already posted this comment here."));
         return refuse(StatusCode::CONFLICT, form).await;
     }
     let flood = i64::from(state.comments().flood_seconds);
@@ -403,8 +404,11 @@ pub async fn post_comment(
         && now - last < flood
     {
         let wait = flood - (now - last);
-        let form = form.with_message(format!(
-            "You are posting comments too quickly. Please wait {wait} seconds and send it again; your text is kept."
+        let form = form.with_message(tn(
+            "You are posting comments too quickly. Please wait {n} second and send it again; your text is kept.",
+            "You are posting comments too quickly. Please wait {n} seconds and send it again; your text is kept.",
+            wait,
+            &[],
         ));
         return refuse(StatusCode::TOO_MANY_REQUESTS, form).await;
     }
@@ -542,7 +546,9 @@ pub async fn edit_post(
             &c,
             &a,
             &input.comment,
-            Some("This form had expired or did not come from this site. Please send it again."),
+            Some(t(
+                "This form had expired or did not come from this site. Please send it again.",
+            )),
             StatusCode::FORBIDDEN,
         );
     }
@@ -714,8 +720,10 @@ pub async fn notify_confirm(
     }
     Ok(crate::error::plain_page(
         StatusCode::OK,
-        "Address confirmed",
-        "Thank you. You will get an email when someone replies to your comments. Every email has a one-click unsubscribe link.",
+        t("Address confirmed"),
+        t(
+            "Thank you. You will get an email when someone replies to your comments. Every email has a one-click unsubscribe link.",
+        ),
     ))
 }
 
@@ -732,15 +740,17 @@ pub async fn notify_unsubscribe(
     }
     Ok(crate::error::plain_page(
         StatusCode::OK,
-        "Unsubscribed",
-        "You will get no more emails about replies to your comments.",
+        t("Unsubscribed"),
+        t("You will get no more emails about replies to your comments."),
     ))
 }
 
 fn bad_notify_link() -> Response {
     crate::error::plain_page(
         StatusCode::BAD_REQUEST,
-        "This link does not work",
-        "The link is incomplete or was not made by this site. Copy the whole link from the email.",
+        t("This link does not work"),
+        t(
+            "The link is incomplete or was not made by this site. Copy the whole link from the email.",
+        ),
     )
 }

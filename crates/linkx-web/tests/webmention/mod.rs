@@ -200,7 +200,7 @@ async fn verified_mentions_show_under_the_article_as_text_after_moderation() {
         page.body
             .contains(r#"href="https://other.test/like" rel="nofollow ugc noopener""#)
     );
-    assert!(page.body.contains("(like)"));
+    assert!(page.body.contains("(liked)"));
     assert!(!page.body.contains("Held back."));
     // The story page shows its original's mentions too.
     let story = reader(&site, "192.0.2.2").get("/s/1").await;
