@@ -4,7 +4,7 @@
 use crate::{Result, Store, unique_violation};
 use linkx_core::account::Role;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// An operator account. The password hash never leaves the store except to be verified.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ pub struct DailyCount {
 
 const USER_COLUMNS: &str = "id, name, role, password_hash, created_at, password_changed_at";
 
-fn user_from_row(row: &SqliteRow) -> Result<User> {
+fn user_from_row(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: row.try_get("id")?,
         name: row.try_get("name")?,

@@ -4,7 +4,7 @@ use crate::sources::{PollRecord, write_poll_record};
 use crate::{Result, Store};
 use linkx_core::Display;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use std::collections::HashSet;
 
 /// An article ready to store; `canonical_key` deduplicates it across sources.
@@ -100,7 +100,7 @@ pub(crate) const CARD_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS
     a.image_url, a.published_at, a.updated_at, a.duplicate_of, a.language
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
-pub(crate) fn view_from_row(row: &SqliteRow) -> Result<ArticleView> {
+pub(crate) fn view_from_row(row: &AnyRow) -> Result<ArticleView> {
     Ok(ArticleView {
         id: row.try_get("id")?,
         story_id: row.try_get("story_id")?,
@@ -512,7 +512,7 @@ const INDEX_SELECT: &str =
     s.name AS source_name, a.author, a.title, a.body_text, a.published_at
     FROM articles a JOIN sources s ON s.id = a.source_id";
 
-fn index_row(row: &SqliteRow) -> Result<IndexRow> {
+fn index_row(row: &AnyRow) -> Result<IndexRow> {
     Ok(IndexRow {
         id: row.try_get("id")?,
         story_id: row.try_get("story_id")?,

@@ -6,7 +6,7 @@
 use crate::{Result, Store};
 use linkx_core::comment::CommentStatus;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A comment ready to store; the web layer has parsed, rendered and moderated it.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ const COMMENT_SELECT: &str =
     a.title AS article_title, a.slug AS article_slug
     FROM comments c JOIN articles a ON a.id = c.article_id";
 
-fn comment_from_row(row: &SqliteRow) -> Result<CommentView> {
+fn comment_from_row(row: &AnyRow) -> Result<CommentView> {
     let status: String = row.try_get("status")?;
     Ok(CommentView {
         id: row.try_get("id")?,

@@ -4,7 +4,7 @@
 
 use crate::{Result, Store};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -51,7 +51,7 @@ const MAX_ATTEMPTS: i64 = 3;
 const JOB_COLUMNS: &str =
     "id, kind, payload, status, result, attempts, created_by, created_at, finished_at";
 
-fn job_from_row(row: &SqliteRow) -> Result<Job> {
+fn job_from_row(row: &AnyRow) -> Result<Job> {
     Ok(Job {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,

@@ -17,6 +17,7 @@ mod rules;
 mod sources;
 mod stories;
 mod takedowns;
+pub mod testing;
 mod topics;
 
 pub use admin::{AuditEntry, DailyCount, LoginFailures, User};
@@ -33,9 +34,8 @@ pub use stories::{ClusterInput, Curation, StoryAssignment, StoryView};
 pub use takedowns::{BlockView, TakedownResult, TakedownTarget, TakedownView};
 pub use topics::{NewTopic, Topic};
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::AnyPool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -51,19 +51,44 @@ pub enum StoreError {
     #[error("{0} not found")]
     NotFound(String),
     #[error(
-        "storage.url {0:?} is not supported yet: use sqlite://PATH (PostgreSQL support is on the roadmap)"
+        "storage.url {0:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE"
     )]
     Unsupported(String),
+    #[error("{0}")]
+    NotOnThisBackend(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Which database the store runs on, chosen by `storage.url` at runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one writer at a time: the embedded default.
+    Sqlite,
+    /// A server shared by several processes.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a `storage.url` names, if any.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
 /// A handle on the database; cheap to clone (a connection pool inside).
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     /// SQLite has one writer at a time: queueing writers here (instead of letting them spin on
     /// SQLITE_BUSY) keeps concurrent polls fast and fair.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -72,38 +97,63 @@ pub struct Store {
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
+/// Every SQLite connection: write-ahead log (readers never wait for the writer), foreign keys
+/// enforced, and a wait instead of an error when another process holds the write lock.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
 impl Store {
-    /// Opens (creating if needed) the database at `url` (`sqlite://PATH`) and applies pending
-    /// migrations.
+    /// Opens the database at `url` (`sqlite://PATH`, created if needed, or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, `?host=/socket/dir` for a Unix socket)
+    /// and applies pending migrations.
     pub async fn open(url: &str) -> Result<Store> {
-        if url.starts_with("postgres") {
-            return Err(StoreError::Unsupported(url.to_string()));
+        sqlx::any::install_default_drivers();
+        let open_error = |source| StoreError::Open {
+            url: redact(url),
+            source,
+        };
+        let backend = Backend::of_url(url).ok_or_else(|| StoreError::Unsupported(redact(url)))?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                let options = AnyConnectOptions::from_str(&url).map_err(open_error)?;
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::raw_sql(SQLITE_PRAGMAS).execute(conn).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+            Backend::Postgres => {
+                let options = AnyConnectOptions::from_str(url).map_err(open_error)?;
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await
+            }
         }
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| StoreError::Open {
-                url: url.to_string(),
-                source,
-            })?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                url: url.to_string(),
-                source,
-            })?;
+        .map_err(open_error)?;
         let store = Store {
             pool,
+            backend,
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
             generation: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Opens the SQLite database file at `path`.
@@ -122,10 +172,13 @@ impl Store {
         &self,
     ) -> Result<(
         tokio::sync::MutexGuard<'_, ()>,
-        sqlx::Transaction<'static, sqlx::Sqlite>,
+        sqlx::Transaction<'static, sqlx::Any>,
     )> {
         let guard = self.writer.lock().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok((guard, tx))
     }
 
@@ -150,6 +203,17 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// `url` without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::{Result, Store, unique_violation};
 use linkx_core::comment::CommentStatus;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A verified mention, ready to store.
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ const MENTION_SELECT: &str =
     a.title AS article_title, a.slug AS article_slug
     FROM mentions m JOIN articles a ON a.id = m.article_id";
 
-fn mention_from_row(row: &SqliteRow) -> Result<MentionView> {
+fn mention_from_row(row: &AnyRow) -> Result<MentionView> {
     let status: String = row.try_get("status")?;
     Ok(MentionView {
         id: row.try_get("id")?,

@@ -6,9 +6,9 @@
 
 use crate::{Result, Store};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
-type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// Records (or renews) a subscription; ticking the box again undoes an earlier unsubscribe but
 /// never resets "the one mail to an unconfirmed address was sent".
@@ -91,7 +91,7 @@ pub enum NotificationOutcome {
     Failed(String),
 }
 
-fn job_from_row(row: &SqliteRow) -> Result<NotificationJob> {
+fn job_from_row(row: &AnyRow) -> Result<NotificationJob> {
     Ok(NotificationJob {
         id: row.try_get("id")?,
         attempts: row.try_get("attempts")?,

@@ -3,7 +3,7 @@
 use crate::{Result, Store, StoreError, unique_violation};
 use linkx_core::{Display, FullText, slugify};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 /// A followed source with its polling health; nothing here is ever hidden from the operator.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -140,7 +140,7 @@ const SOURCE_COLUMNS: &str = "id, slug, name, feed_url, site_url, display, full_
     current_interval_secs, etag, last_modified, last_fetch_at, last_success_at, last_status, last_error, \
     error_count, next_check_at, disabled_reason, created_at, paused_at, licence, permission, noindex";
 
-fn source_from_row(row: &SqliteRow) -> Result<Source> {
+fn source_from_row(row: &AnyRow) -> Result<Source> {
     Ok(Source {
         id: row.try_get("id")?,
         slug: row.try_get("slug")?,
@@ -367,7 +367,7 @@ impl Store {
 
 /// Writes the poll outcome of one source inside the caller's transaction.
 pub(crate) async fn write_poll_record(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     source_id: i64,
     record: &PollRecord,
     new_items: i64,

@@ -3,6 +3,7 @@
 use crate::articles::{ArticleView, CARD_SELECT, view_from_row};
 use crate::{Result, Store};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// An article as the clustering engine needs it when rebuilt from the store.
 #[derive(Debug, Clone)]
@@ -60,7 +61,7 @@ fn story_select() -> String {
 }
 
 /// A story row joined with its lead article (see `story_select`).
-fn story_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<StoryView> {
+fn story_from_row(r: &AnyRow) -> Result<StoryView> {
     Ok(StoryView {
         id: r.try_get("st_id")?,
         lead: view_from_row(r)?,
@@ -278,7 +279,7 @@ impl Store {
 
 /// Refreshes a story an article left: gone when empty (the usual case, a story of one), else
 /// recounted from its articles.
-pub(crate) async fn recount_or_drop(tx: &mut sqlx::SqliteConnection, story: i64) -> Result<()> {
+pub(crate) async fn recount_or_drop(tx: &mut sqlx::AnyConnection, story: i64) -> Result<()> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n, COUNT(DISTINCT source_id) AS sources, COUNT(duplicate_of) AS copies,
                 MIN(published_at) AS first, MAX(published_at) AS last, MIN(id) AS earliest_id FROM articles WHERE story_id = $1",

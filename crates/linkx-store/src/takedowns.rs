@@ -98,20 +98,18 @@ impl Store {
                     .fetch_all(&self.pool)
                     .await?
             }
+            // LIKE narrows the candidates (lower-cased: SQLite's LIKE ignores ASCII case,
+            // PostgreSQL's does not); `block.matches` decides.
             BlockKind::Domain => {
-                sqlx::query("SELECT id, url FROM articles WHERE instr(lower(url), $1) > 0")
-                    .bind(&block.value)
+                let like = format!("%{}%", like_literal(&block.value.to_lowercase()));
+                sqlx::query("SELECT id, url FROM articles WHERE lower(url) LIKE $1 ESCAPE '\\'")
+                    .bind(like)
                     .fetch_all(&self.pool)
                     .await?
             }
             BlockKind::Pattern => {
-                let like = block
-                    .value
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-                    .replace('*', "%");
-                sqlx::query("SELECT id, url FROM articles WHERE url LIKE $1 ESCAPE '\\'")
+                let like = like_literal(&block.value.to_lowercase()).replace('*', "%");
+                sqlx::query("SELECT id, url FROM articles WHERE lower(url) LIKE $1 ESCAPE '\\'")
                     .bind(like)
                     .fetch_all(&self.pool)
                     .await?
@@ -253,10 +251,7 @@ impl Store {
 
 /// Deletes articles (their comments and mentions cascade), unlinks copies of them and refreshes
 /// the stories they were in, inside the caller's transaction. Returns the ids deleted.
-pub(crate) async fn delete_articles(
-    tx: &mut sqlx::SqliteConnection,
-    ids: &[i64],
-) -> Result<Vec<i64>> {
+pub(crate) async fn delete_articles(tx: &mut sqlx::AnyConnection, ids: &[i64]) -> Result<Vec<i64>> {
     let mut removed = Vec::new();
     let mut stories = Vec::new();
     for &id in ids {
@@ -287,4 +282,11 @@ pub(crate) async fn delete_articles(
         crate::stories::recount_or_drop(&mut *tx, story).await?;
     }
     Ok(removed)
+}
+
+/// `text` as a LIKE pattern matching itself (with `ESCAPE '\'`).
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

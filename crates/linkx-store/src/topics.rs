@@ -4,6 +4,7 @@ use crate::articles::{CARD_SELECT, view_from_row};
 use crate::{ArticleView, Result, Store, unique_violation};
 use linkx_core::slugify;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Topic {
@@ -31,7 +32,7 @@ pub struct NewTopic {
 const TOPIC_SELECT: &str = "SELECT t.id, t.slug, t.name, t.description, t.rule_kind, t.rule_field, t.rule_pattern,
     (SELECT COUNT(*) FROM topic_articles ta WHERE ta.topic_id = t.id) AS article_count FROM topics t";
 
-fn topic_from_row(r: &sqlx::sqlite::SqliteRow) -> Result<Topic> {
+fn topic_from_row(r: &AnyRow) -> Result<Topic> {
     Ok(Topic {
         id: r.try_get("id")?,
         slug: r.try_get("slug")?,
@@ -122,7 +123,8 @@ impl Store {
             added += sqlx::query(
                 "INSERT INTO topic_articles (topic_id, article_id, by_hand)
                  SELECT $1, id, $3 FROM articles WHERE id = $2
-                 ON CONFLICT (topic_id, article_id) DO UPDATE SET by_hand = MAX(by_hand, excluded.by_hand)",
+                 ON CONFLICT (topic_id, article_id) DO UPDATE SET by_hand = CASE WHEN excluded.by_hand > topic_articles.by_hand
+                     THEN excluded.by_hand ELSE topic_articles.by_hand END",
             )
             .bind(topic_id)
             .bind(id)

@@ -1,16 +1,77 @@
-//! Integration tests of the store on a real SQLite file in a temporary directory.
+//! Integration tests of the store, each run twice: on a real SQLite file in a temporary
+//! directory, and on a fresh database of a throwaway PostgreSQL server
+//! (`linkx_store::testing`; skipped with a message where PostgreSQL cannot run, required in CI).
 #![allow(clippy::unwrap_used)]
 
 use linkx_core::{Display, FullText};
-use linkx_store::{NewArticle, NewSource, PollRecord, Store, StoreError};
+use linkx_store::{Backend, NewArticle, NewSource, PollRecord, Store, StoreError};
 
-async fn open() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("linkx.db"))
-        .await
-        .unwrap();
-    (dir, store)
+/// Where a test's store lives: its URL (to open it again) and the directory of a SQLite file.
+struct Place {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
 }
+
+impl Place {
+    /// A new, empty database on `backend`; `None` when PostgreSQL cannot run here.
+    fn new(backend: Backend) -> Option<Place> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("linkx.db").display());
+                Some(Place {
+                    url,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => linkx_store::testing::PgServer::fresh_database_url()
+                .map(|url| Place { url, _dir: None }),
+        }
+    }
+}
+
+/// Runs each named test (an `async fn(Place, Store)`) on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::run(linkx_store::Backend::Sqlite, super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::run(linkx_store::Backend::Postgres, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+async fn run<F: std::future::Future<Output = ()>>(backend: Backend, test: fn(Place, Store) -> F) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let store = Store::open(&place.url).await.unwrap();
+    assert_eq!(store.backend(), backend);
+    test(place, store).await;
+}
+
+on_both_backends!(
+    ingesting_the_same_poll_twice_stores_each_article_once,
+    same_canonical_url_from_another_source_is_not_duplicated,
+    changed_entry_is_updated_in_place,
+    failed_poll_keeps_validators_and_counts_errors,
+    duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly,
+    concurrent_ingests_do_not_fail_with_database_locked,
+    ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too,
+    a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up,
+    expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept,
+);
 
 fn source(url: &str) -> NewSource {
     NewSource {
@@ -69,9 +130,7 @@ fn ok_record(at: i64) -> PollRecord {
     }
 }
 
-#[tokio::test]
-async fn ingesting_the_same_poll_twice_stores_each_article_once() {
-    let (_dir, store) = open().await;
+async fn ingesting_the_same_poll_twice_stores_each_article_once(_place: Place, store: Store) {
     let src = store
         .add_source(&source("https://e.org/feed"), 0)
         .await
@@ -87,9 +146,7 @@ async fn ingesting_the_same_poll_twice_stores_each_article_once() {
     assert_eq!(store.fetch_log(src.id, 10).await.unwrap().len(), 2);
 }
 
-#[tokio::test]
-async fn same_canonical_url_from_another_source_is_not_duplicated() {
-    let (_dir, store) = open().await;
+async fn same_canonical_url_from_another_source_is_not_duplicated(_place: Place, store: Store) {
     let a = store
         .add_source(&source("https://a.org/feed"), 0)
         .await
@@ -105,9 +162,7 @@ async fn same_canonical_url_from_another_source_is_not_duplicated() {
     assert_eq!(store.count_articles().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn changed_entry_is_updated_in_place() {
-    let (_dir, store) = open().await;
+async fn changed_entry_is_updated_in_place(_place: Place, store: Store) {
     let src = store
         .add_source(&source("https://e.org/feed"), 0)
         .await
@@ -120,9 +175,7 @@ async fn changed_entry_is_updated_in_place() {
     assert_eq!(latest[0].title, "New title");
 }
 
-#[tokio::test]
-async fn failed_poll_keeps_validators_and_counts_errors() {
-    let (_dir, store) = open().await;
+async fn failed_poll_keeps_validators_and_counts_errors(_place: Place, store: Store) {
     let src = store
         .add_source(&source("https://e.org/feed"), 0)
         .await
@@ -161,9 +214,10 @@ async fn failed_poll_keeps_validators_and_counts_errors() {
     assert_eq!(store.list_sources().await.unwrap()[0].id, src.id);
 }
 
-#[tokio::test]
-async fn duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly() {
-    let (dir, store) = open().await;
+async fn duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly(
+    place: Place,
+    store: Store,
+) {
     store
         .add_source(&source("https://e.org/feed"), 0)
         .await
@@ -174,18 +228,14 @@ async fn duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err}");
     store.close().await;
-    let reopened = Store::open_path(&dir.path().join("linkx.db"))
-        .await
-        .unwrap();
+    let reopened = Store::open(&place.url).await.unwrap();
     assert!(reopened.migrate().await.unwrap().is_empty());
     assert_eq!(reopened.count_sources().await.unwrap(), 1);
 }
 
 /// Regression: concurrent polls failed with "database is locked" when deferred transactions
 /// that read first tried to upgrade to writing at the same time.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_ingests_do_not_fail_with_database_locked() {
-    let (_dir, store) = open().await;
+async fn concurrent_ingests_do_not_fail_with_database_locked(_place: Place, store: Store) {
     let mut tasks = tokio::task::JoinSet::new();
     for s in 0..8 {
         let store = store.clone();
@@ -232,9 +282,10 @@ fn comment(article_id: i64, at: i64) -> linkx_store::NewComment {
     }
 }
 
-#[tokio::test]
-async fn ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too() {
-    let (_dir, store) = open().await;
+async fn ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too(
+    _place: Place,
+    store: Store,
+) {
     let s = store
         .add_source(&source("https://a.test/feed"), 0)
         .await
@@ -272,9 +323,10 @@ async fn ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets
     assert!(store.comment(1).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up() {
-    let (_dir, store) = open().await;
+async fn a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up(
+    _place: Place,
+    store: Store,
+) {
     let id = store.enqueue_job("poll", "{}", None, 1000).await.unwrap();
     let first = store.claim_job(1000, 300).await.unwrap().unwrap();
     assert_eq!((first.id, first.attempts), (id, 1));
@@ -297,9 +349,10 @@ async fn a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up(
     assert!(store.claim_job(9999, 300).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept() {
-    let (_dir, store) = open().await;
+async fn expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept(
+    _place: Place,
+    store: Store,
+) {
     let user = store
         .add_user("ed", linkx_core::account::Role::Admin, "$argon2id$x", 0)
         .await
