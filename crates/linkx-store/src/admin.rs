@@ -385,13 +385,15 @@ impl Store {
             .collect()
     }
 
-    /// Bytes the database uses (pages in use times page size).
+    /// Bytes the database uses (SQLite: pages in use times page size).
     pub async fn database_size(&self) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size())",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let sql = match self.backend {
+            crate::Backend::Sqlite => {
+                "SELECT (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size())"
+            }
+            crate::Backend::Postgres => "SELECT pg_database_size(current_database())",
+        };
+        let row = sqlx::query(sql).fetch_one(&self.pool).await?;
         Ok(row.try_get(0)?)
     }
 }

@@ -262,7 +262,7 @@ impl Store {
     ) -> Result<Option<(ArticleView, Vec<ArticleView>)>> {
         let sql = format!(
             "SELECT * FROM ({CARD_SELECT} WHERE a.story_id = (SELECT story_id FROM articles WHERE id = $1) AND a.id <> $1
-             ORDER BY a.published_at, a.id LIMIT 200) UNION ALL {VIEW_SELECT} WHERE a.id = $1"
+             ORDER BY a.published_at, a.id LIMIT 200) AS coverage UNION ALL {VIEW_SELECT} WHERE a.id = $1"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -413,7 +413,7 @@ impl Store {
     pub async fn find_article(&self, canonical_key: &str, title: &str) -> Result<Option<i64>> {
         let row = sqlx::query(
             "SELECT id FROM articles WHERE canonical_key = $1
-             UNION ALL SELECT id FROM (SELECT id FROM articles WHERE title = $2 ORDER BY published_at DESC LIMIT 1)
+             UNION ALL SELECT id FROM (SELECT id FROM articles WHERE title = $2 ORDER BY published_at DESC LIMIT 1) AS newest
              LIMIT 1",
         )
         .bind(canonical_key)

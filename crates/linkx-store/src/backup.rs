@@ -18,9 +18,18 @@ pub struct BackupInfo {
     pub comments: i64,
 }
 
+/// How to back up and restore a PostgreSQL store: its own tools do it consistently online.
+pub const PG_BACKUP_GUIDANCE: &str = "linkx backup and restore work on a SQLite store; \
+    on PostgreSQL use its tools, which take a consistent snapshot while the site runs: \
+    pg_dump --format=custom --file=FILE 'postgres://…' to back up, and \
+    pg_restore --clean --if-exists --dbname='postgres://…' FILE to restore (then linkx reindex)";
+
 impl Store {
     /// Writes a consistent, compact copy of the whole database to `path` (which must not exist).
     pub async fn backup_into(&self, path: &Path) -> Result<()> {
+        if self.backend == crate::Backend::Postgres {
+            return Err(StoreError::NotOnThisBackend(PG_BACKUP_GUIDANCE.into()));
+        }
         sqlx::query("VACUUM INTO $1")
             .bind(path.display().to_string())
             .execute(&self.pool)

@@ -108,10 +108,16 @@ impl Store {
         .bind(MAX_ATTEMPTS)
         .execute(&mut *tx)
         .await?;
+        // SQLite's write lock makes the pick and the update one step; PostgreSQL workers skip
+        // a job another worker is claiming at this moment instead of claiming it twice.
+        let skip_locked = match self.backend {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $1 + $2
              WHERE id = (SELECT id FROM jobs WHERE status = 'queued' OR (status = 'running' AND lease_until < $1)
-                         ORDER BY id LIMIT 1)
+                         ORDER BY id LIMIT 1 {skip_locked})
              RETURNING {JOB_COLUMNS}"
         )))
         .bind(now)

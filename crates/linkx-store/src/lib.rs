@@ -1,8 +1,9 @@
 //! All SQL of Link Exchange lives here and nowhere else.
 //!
 //! The statements are portable (`$1` placeholders, `RETURNING`, `ON CONFLICT`, BIGINT Unix
-//! times) so a PostgreSQL backend can run them unchanged. Every multi-row change runs in one
-//! transaction: a process killed mid-poll leaves either the whole feed's changes or none.
+//! times) and run through sqlx's Any driver on SQLite or PostgreSQL, chosen by the URL. Every
+//! multi-row change runs in one transaction: a process killed mid-poll leaves either the whole
+//! feed's changes or none.
 
 mod admin;
 mod articles;
@@ -22,7 +23,7 @@ mod topics;
 
 pub use admin::{AuditEntry, DailyCount, LoginFailures, User};
 pub use articles::{ArticleView, IndexRow, IngestCounts, Ingested, NewArticle, SitemapEntry};
-pub use backup::{BackupInfo, inspect_backup};
+pub use backup::{BackupInfo, PG_BACKUP_GUIDANCE, inspect_backup};
 pub use comments::{CommentView, NewComment};
 pub use jobs::{Job, JobStatus};
 pub use mentions::{MentionView, NewMention, Partner, SendJob, SendOutcome, SendView};
@@ -107,6 +108,14 @@ impl Store {
     /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, `?host=/socket/dir` for a Unix socket)
     /// and applies pending migrations.
     pub async fn open(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens the database at `url` without touching its schema (`linkx migrate` reports what
+    /// it applies).
+    pub async fn connect(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let open_error = |source| StoreError::Open {
             url: redact(url),
@@ -148,7 +157,6 @@ impl Store {
             writer: std::sync::Arc::new(tokio::sync::Mutex::new(())),
             generation: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
         };
-        store.migrate().await?;
         Ok(store)
     }
 
@@ -207,7 +215,7 @@ impl Store {
 }
 
 /// `url` without its password, for messages.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));

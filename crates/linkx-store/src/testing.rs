@@ -192,3 +192,23 @@ fn run(command: &mut Command) -> Result<(), String> {
 fn shell_quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
+
+/// Chooses the backend of stores opened by [`open_test_store`]: `postgres` runs a test suite
+/// against the throwaway server instead of SQLite.
+pub const BACKEND_ENV: &str = "LINKX_TEST_BACKEND";
+
+/// A new store for a test: a SQLite file in `dir`, or, with `LINKX_TEST_BACKEND=postgres`, a
+/// fresh database on the throwaway PostgreSQL server (which must be able to run).
+pub async fn open_test_store(dir: &Path) -> crate::Store {
+    let url = match std::env::var(BACKEND_ENV).as_deref() {
+        Ok("postgres") => match PgServer::shared() {
+            Ok(server) => server.create_database(),
+            Err(why) => panic!("{BACKEND_ENV}=postgres, but PostgreSQL cannot run: {why}"),
+        },
+        _ => format!("sqlite://{}", dir.join("linkx.db").display()),
+    };
+    match crate::Store::open(&url).await {
+        Ok(store) => store,
+        Err(e) => panic!("cannot open the test store {url}: {e}"),
+    }
+}

@@ -71,6 +71,7 @@ on_both_backends!(
     ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too,
     a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up,
     expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept,
+    workers_on_separate_connections_claim_each_job_exactly_once,
 );
 
 fn source(url: &str) -> NewSource {
@@ -380,4 +381,36 @@ async fn expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kep
     );
     assert!(store.job(job).await.unwrap().is_none());
     assert!(store.job(queued).await.unwrap().is_some());
+}
+
+/// Several workers (each its own process in production: here each its own pool) claiming at
+/// once never get the same job.
+async fn workers_on_separate_connections_claim_each_job_exactly_once(place: Place, store: Store) {
+    for n in 0..60 {
+        store
+            .enqueue_job("poll", &format!("{{\"n\":{n}}}"), None, 1000)
+            .await
+            .unwrap();
+    }
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let worker = Store::open(&place.url).await.unwrap();
+        workers.spawn(async move {
+            let mut claimed = Vec::new();
+            while let Some(job) = worker.claim_job(1000, 300).await.unwrap() {
+                worker.finish_job(job.id, Ok("{}"), 1001).await.unwrap();
+                claimed.push(job.id);
+            }
+            claimed
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(claimed) = workers.join_next().await {
+        all.extend(claimed.unwrap());
+    }
+    all.sort_unstable();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, 60, "every job claimed once, none twice");
+    assert_eq!(all.len(), 60);
 }

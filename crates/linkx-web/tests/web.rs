@@ -35,9 +35,7 @@ async fn site() -> Site {
 
 async fn site_with_theme(theme: Option<&std::path::Path>) -> Site {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("linkx.db"))
-        .await
-        .unwrap();
+    let store = linkx_store::testing::open_test_store(dir.path()).await;
     let options = Options {
         theme_dir: theme.map(std::path::Path::to_path_buf),
         ..Options::default()
@@ -367,9 +365,7 @@ async fn sitemap_lists_every_article_once_with_absolute_urls() {
 #[tokio::test]
 async fn healthz_waits_for_ready_and_metrics_count() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("linkx.db"))
-        .await
-        .unwrap();
+    let store = linkx_store::testing::open_test_store(dir.path()).await;
     let state = AppState::new(store, site_info(), Options::default())
         .await
         .unwrap();

@@ -90,13 +90,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex => reindex(&settings).await,
         Command::CheckConfig => check_config(&settings),
         Command::Migrate => {
-            let store = open_store(&settings).await?;
+            settings.ensure_data_dir()?;
+            let store = Store::connect(&settings.storage_url)
+                .await
+                .context("while opening the database")?;
             let applied = store.migrate().await?;
             println!(
-                "database {} is up to date ({} migration(s) applied now)",
-                settings.storage_url,
+                "database {} ({:?}) is up to date ({} migration(s) applied now)",
+                linkx_store::redact(&settings.storage_url),
+                store.backend(),
                 applied.len()
             );
+            store.close().await;
             Ok(())
         }
     }
@@ -106,7 +111,7 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     settings.ensure_data_dir()?;
     Store::open(&settings.storage_url)
         .await
-        .with_context(|| format!("while opening the database {}", settings.storage_url))
+        .context("while opening the database")
 }
 
 async fn poll_context(
@@ -731,12 +736,12 @@ async fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<(
 
 async fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     use std::io::{Read, Write};
+    let db = settings
+        .sqlite_path()
+        .ok_or_else(|| UsageError(linkx_store::PG_BACKUP_GUIDANCE.into()))?;
     let info = linkx_store::inspect_backup(file)
         .await
         .map_err(|e| UsageError(format!("{} cannot be restored: {e}", file.display())))?;
-    let db = settings.sqlite_path().ok_or_else(|| {
-        UsageError("restore works on a SQLite store; for PostgreSQL use pg_restore".into())
-    })?;
     settings.ensure_data_dir()?;
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

@@ -1335,3 +1335,42 @@ fn imported_articles_are_searchable_and_a_removed_source_leaves_search() {
         stderr(&found)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_postgresql_migrate_applies_the_schema_once_and_backup_points_to_pg_dump() {
+    let Some(url) = linkx_store::testing::PgServer::fresh_database_url() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let env = [
+        ("LINKX_STORAGE_URL", url.as_str()),
+        ("LINKX_POLL_ALLOW_PRIVATE_NETWORKS", "true"),
+    ];
+    let first = app.linkx_with_env(&["migrate"], &env);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("(Postgres) is up to date"),
+        "{}",
+        stdout(&first)
+    );
+    assert!(
+        !stdout(&first).contains("(0 migration(s)"),
+        "{}",
+        stdout(&first)
+    );
+    let again = app.linkx_with_env(&["migrate"], &env);
+    assert!(stdout(&again).contains("(0 migration(s) applied now)"));
+    // What the CLI stores lands in PostgreSQL, not in a SQLite file.
+    let add = app.linkx_with_env(&["source", "add", &app.url("/site/")], &env);
+    assert!(add.status.success(), "{}", stderr(&add));
+    let pg = Store::open(&url).await.unwrap();
+    assert_eq!(pg.count_sources().await.unwrap(), 1);
+    let backup = app.linkx_with_env(&["backup", "snapshot.db"], &env);
+    assert!(!backup.status.success());
+    assert!(
+        stderr(&backup).contains("pg_dump --format=custom"),
+        "{}",
+        stderr(&backup)
+    );
+    assert!(!app.dir.path().join("snapshot.db").exists());
+}

@@ -32,9 +32,7 @@ pub(super) async fn comment_site(config: CommentsConfig) -> CommentSite {
 
 async fn comment_site_with(config: CommentsConfig, notifications: bool) -> CommentSite {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("linkx.db"))
-        .await
-        .unwrap();
+    let store = linkx_store::testing::open_test_store(dir.path()).await;
     let clock = ManualClock::at(NOW);
     let options = Options {
         comments: config,

@@ -40,9 +40,7 @@ async fn index_all(store: &Store, index: &SearchIndex) {
 
 async fn search_site(with_index: bool, ready: bool) -> SearchSite {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_path(&dir.path().join("linkx.db"))
-        .await
-        .unwrap();
+    let store = linkx_store::testing::open_test_store(dir.path()).await;
     let index = Arc::new(SearchIndex::in_memory().unwrap());
     let options = Options {
         search: with_index.then(|| index.clone()),
