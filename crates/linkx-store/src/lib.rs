@@ -174,20 +174,23 @@ impl Store {
         Ok(self.count_sources().await? == 0)
     }
 
-    /// Starts a write transaction. `BEGIN IMMEDIATE` takes the write lock up front, so a
-    /// transaction that reads before it writes cannot deadlock with another process's writer.
+    /// Starts a write transaction. On SQLite, writers of this process queue here and
+    /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads before it
+    /// writes cannot deadlock with another process's writer. PostgreSQL locks rows, so its
+    /// writers run side by side.
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<(
-        tokio::sync::MutexGuard<'_, ()>,
+        Option<tokio::sync::MutexGuard<'_, ()>>,
         sqlx::Transaction<'static, sqlx::Any>,
     )> {
-        let guard = self.writer.lock().await;
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        Ok((guard, tx))
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let guard = self.writer.lock().await;
+                (Some(guard), self.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Backend::Postgres => (None, self.pool.begin().await?),
+        })
     }
 
     /// Changes committed through this store (in this process) so far.
