@@ -105,6 +105,9 @@ pub struct PollConfig {
     pub max_body: Bytes,
     /// Allow requests to loopback and private network addresses (off: they are refused).
     pub allow_private_networks: bool,
+    /// How long a worker holds a source it is polling: another worker takes it over only after
+    /// this (when the first one died mid-poll).
+    pub lease: Seconds,
 }
 
 impl Default for PollConfig {
@@ -118,6 +121,7 @@ impl Default for PollConfig {
             timeout: Seconds(20),
             max_body: Bytes(15 * 1024 * 1024),
             allow_private_networks: false,
+            lease: Seconds(10 * 60),
         }
     }
 }
@@ -356,6 +360,9 @@ impl Config {
                     self.site.timezone
                 ),
             );
+        }
+        if self.poll.lease.0 == 0 {
+            return invalid("poll.lease", "must be at least 1 second".into());
         }
         if self.poll.min_interval.0 == 0 {
             return invalid("poll.min_interval", "must be at least 1 second".into());

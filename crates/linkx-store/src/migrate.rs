@@ -65,6 +65,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "language",
         include_str!("../migrations/sqlite/0012_language.sql"),
     ),
+    (
+        13,
+        "poll_leases",
+        include_str!("../migrations/sqlite/0013_poll_leases.sql"),
+    ),
 ];
 
 /// A migration as `backend` runs it. The files are written for SQLite in SQL both databases

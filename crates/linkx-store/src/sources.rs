@@ -279,6 +279,56 @@ impl Store {
         rows.iter().map(source_from_row).collect()
     }
 
+    /// How many sources are due before `due_before` and not being polled by a worker now.
+    pub async fn count_due_sources(&self, due_before: i64, now: i64) -> Result<i64> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) FROM sources WHERE polled = 1 AND paused_at IS NULL AND disabled_reason IS NULL
+                 AND next_check_at <= $1 AND (poll_lease_until IS NULL OR poll_lease_until < $2)",
+        )
+        .bind(due_before)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?)
+    }
+
+    /// Claims up to `limit` sources due before `due_before` (earliest first) for this worker
+    /// until `now + lease`: no other worker, in this process or another, gets them until the
+    /// poll's outcome is written (which clears the claim) or the lease runs out (the worker
+    /// died). Paused, disabled and unpolled sources are never claimed.
+    pub async fn claim_due_sources(
+        &self,
+        due_before: i64,
+        now: i64,
+        lease: i64,
+        limit: i64,
+    ) -> Result<Vec<Source>> {
+        let skip_locked = match self.backend {
+            crate::Backend::Sqlite => "",
+            crate::Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE sources SET poll_lease_until = $2 + $3
+             WHERE id IN (SELECT id FROM sources
+                          WHERE polled = 1 AND paused_at IS NULL AND disabled_reason IS NULL
+                            AND next_check_at <= $1 AND (poll_lease_until IS NULL OR poll_lease_until < $2)
+                          ORDER BY next_check_at, id LIMIT $4 {skip_locked})
+             RETURNING {SOURCE_COLUMNS}"
+        );
+        let (_writer, mut tx) = self.begin_write().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(due_before)
+            .bind(now)
+            .bind(lease)
+            .bind(limit.max(0))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut sources: Vec<Source> = rows.iter().map(source_from_row).collect::<Result<_>>()?;
+        sources.sort_by_key(|s| (s.next_check_at, s.id));
+        Ok(sources)
+    }
+
     /// Deletes a source and, with it, its articles and poll history.
     pub async fn remove_source(&self, id: i64) -> Result<()> {
         let done = sqlx::query("DELETE FROM sources WHERE id = $1")
@@ -376,7 +426,7 @@ pub(crate) async fn write_poll_record(
     if let Some(error) = &record.error {
         sqlx::query(
             "UPDATE sources SET last_fetch_at = $2, last_status = $3, last_error = $4, error_count = error_count + 1,
-                 next_check_at = $5, disabled_reason = COALESCE($6, disabled_reason) WHERE id = $1",
+                 next_check_at = $5, disabled_reason = COALESCE($6, disabled_reason), poll_lease_until = NULL WHERE id = $1",
         )
         .bind(source_id)
         .bind(record.at)
@@ -391,7 +441,7 @@ pub(crate) async fn write_poll_record(
             "UPDATE sources SET last_fetch_at = $2, last_success_at = $2, last_status = $3, last_error = NULL, error_count = 0,
                  etag = COALESCE($4, etag), last_modified = COALESCE($5, last_modified), next_check_at = $6,
                  current_interval_secs = COALESCE($7, current_interval_secs),
-                 site_url = COALESCE(site_url, $8) WHERE id = $1",
+                 site_url = COALESCE(site_url, $8), poll_lease_until = NULL WHERE id = $1",
         )
         .bind(source_id)
         .bind(record.at)

@@ -72,6 +72,7 @@ on_both_backends!(
     a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up,
     expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept,
     workers_on_separate_connections_claim_each_job_exactly_once,
+    due_sources_are_claimed_by_one_worker_until_polled_or_their_lease_ends,
 );
 
 fn source(url: &str) -> NewSource {
@@ -413,4 +414,57 @@ async fn workers_on_separate_connections_claim_each_job_exactly_once(place: Plac
     all.dedup();
     assert_eq!(before, 60, "every job claimed once, none twice");
     assert_eq!(all.len(), 60);
+}
+
+async fn due_sources_are_claimed_by_one_worker_until_polled_or_their_lease_ends(
+    place: Place,
+    store: Store,
+) {
+    for n in 0..40 {
+        store
+            .add_source(&source(&format!("https://e{n}.org/feed")), 0)
+            .await
+            .unwrap();
+    }
+    // Four workers, each with its own connections, claim in small batches at once.
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let worker = Store::open(&place.url).await.unwrap();
+        workers.spawn(async move {
+            let mut claimed = Vec::new();
+            loop {
+                let batch = worker.claim_due_sources(100, 100, 300, 3).await.unwrap();
+                if batch.is_empty() {
+                    break claimed;
+                }
+                claimed.extend(batch.iter().map(|s| s.id));
+            }
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(claimed) = workers.join_next().await {
+        all.extend(claimed.unwrap());
+    }
+    all.sort_unstable();
+    assert_eq!(all.len(), 40);
+    all.dedup();
+    assert_eq!(all.len(), 40, "no source claimed twice");
+    assert_eq!(store.count_due_sources(100, 100).await.unwrap(), 0);
+
+    // One worker finishes its poll: the source is not due again until its next check.
+    ingest(&store, all[0], &[], 150).await;
+    assert!(
+        store
+            .claim_due_sources(200, 200, 300, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The others' worker died mid-poll: once the lease ends they are claimed again, and the
+    // polled one only when its next check comes.
+    let again = store.claim_due_sources(401, 401, 1000, 100).await.unwrap();
+    assert_eq!(again.len(), 39);
+    assert!(again.iter().all(|s| s.id != all[0]));
+    let later = store.claim_due_sources(750, 750, 300, 100).await.unwrap();
+    assert_eq!(later.iter().map(|s| s.id).collect::<Vec<_>>(), [all[0]]);
 }

@@ -37,6 +37,10 @@ pub enum Command {
         /// Import the bundled offline sample and add no network sources.
         #[arg(long)]
         demo: bool,
+        /// web: serve pages only; worker: poll sources and run queued jobs only (no listener);
+        /// all: both. Several processes of each can share one PostgreSQL store.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
     },
     /// Fetch the sources that are due (all of them with --once).
     Poll {
@@ -333,4 +337,12 @@ impl From<FullTextArg> for linkx_core::FullText {
             FullTextArg::Never => linkx_core::FullText::Never,
         }
     }
+}
+
+/// What a `linkx serve` process does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    Web,
+    Worker,
+    All,
 }

@@ -1,5 +1,6 @@
 //! One function per CLI command: load settings, make the calls, print the result.
 
+use crate::cli::Role;
 use crate::cli::{Cli, Command, FeedCommand, SourceCommand};
 use crate::clock::{Clock, SystemClock};
 use crate::fetch::Fetcher;
@@ -19,7 +20,7 @@ pub const FAULT_ABORT_AFTER_WRITES: &str = "LINKX_FAULT_ABORT_AFTER_WRITES";
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.global.config.as_deref(), cli.global.data.as_deref())?;
     match cli.command {
-        Command::Serve { listen, demo } => serve(settings, &listen, demo).await,
+        Command::Serve { listen, demo, role } => serve(settings, &listen, demo, role).await,
         Command::Poll { once } => poll(settings, once).await,
         Command::Import { files } => {
             let store = open_store(&settings).await?;
@@ -369,7 +370,12 @@ fn install_interface_language(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<()> {
+/// Serves the site as `role`: `web` serves pages (stateless: every process reads the same
+/// store), `worker` polls sources and runs the queued jobs, mail, Webmentions and
+/// housekeeping, `all` both.
+async fn serve(settings: Settings, listen: &str, demo: bool, role: Role) -> anyhow::Result<()> {
+    let serves_pages = role != Role::Worker;
+    let works = role != Role::Web;
     let new_site = settings.new_data_dir;
     let store = open_store(&settings).await?;
     let base_url = settings.base_url(listen);
@@ -396,26 +402,33 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     }
     install_interface_language(&settings)?;
     let state = AppState::new(store.clone(), site, options).await?;
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        UsageError(format!("cannot listen on {listen}: {e}. Is another server using it? Choose another with --listen."))
-    })?;
-    let images = crate::images::ImageProxy::new(
-        &Fetcher::new(settings.fetch_config(&base_url))?,
-        state.keys(),
-        settings.data_dir.join("images"),
-    )?;
-    let site = linkx_web::app(state.clone()).merge(crate::images::router(Arc::new(images)));
-    let server = tokio::spawn(
-        axum::serve(
-            listener,
-            site.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    let server = if serves_pages {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            UsageError(format!("cannot listen on {listen}: {e}. Is another server using it? Choose another with --listen."))
+        })?;
+        let images = crate::images::ImageProxy::new(
+            &Fetcher::new(settings.fetch_config(&base_url))?,
+            state.keys(),
+            settings.data_dir.join("images"),
+        )?;
+        let site = linkx_web::app(state.clone()).merge(crate::images::router(Arc::new(images)));
+        tokio::spawn(
+            axum::serve(
+                listener,
+                site.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .into_future(),
         )
-        .with_graceful_shutdown(async {
+    } else {
+        tokio::spawn(async {
             let _ = tokio::signal::ctrl_c().await;
+            Ok(())
         })
-        .into_future(),
-    );
-    eprintln!("Link Exchange is starting at {base_url}/");
+    };
+    eprintln!("Link Exchange ({role:?}) is starting at {base_url}/");
 
     let now = SystemClock.now();
     if demo {
@@ -434,7 +447,8 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
         sync_configured_sources(&settings, &store, now).await?;
     }
     // The demo is ready with its search index; a real site serves while a rebuild runs.
-    if demo {
+    if !serves_pages {
+    } else if demo {
         crate::search::rebuild_if_out_of_step(&store, &index, must_rebuild).await?;
         state.set_search_ready();
     } else {
@@ -448,10 +462,34 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     }
     state.set_ready();
     eprintln!("ready: {base_url}/");
-    if store.count_users().await? == 0 {
+    if serves_pages && store.count_users().await? == 0 {
         eprintln!(
             "no operator account yet: create one with `linkx user add NAME --role admin` to use {base_url}/admin"
         );
+    }
+    if serves_pages {
+        // Settings saved by another process of the site take effect here within a minute.
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                if let Err(e) = state.reload_settings().await {
+                    tracing::error!(error = %e, "could not reload the site settings");
+                }
+            }
+        });
+    }
+    if role == Role::Web {
+        // Articles stored by the workers reach this process's search index within seconds.
+        tokio::spawn(crate::search::follow_store(store.clone(), index.clone()));
+    }
+    if !works {
+        server
+            .await
+            .context("while serving")?
+            .context("while serving")?;
+        store.close().await;
+        return Ok(());
     }
     tokio::spawn(housekeeping(
         store.clone(),
@@ -480,18 +518,6 @@ async fn serve(settings: Settings, listen: &str, demo: bool) -> anyhow::Result<(
     ));
     if settings.config.webmention.enabled {
         tokio::spawn(send_webmentions(ctx.clone(), base_url.clone()));
-    }
-    {
-        // Settings saved by another process of the site take effect here within a minute.
-        let state = state.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                if let Err(e) = state.reload_settings().await {
-                    tracing::error!(error = %e, "could not reload the site settings");
-                }
-            }
-        });
     }
     if !demo {
         let metrics = state.metrics.clone();

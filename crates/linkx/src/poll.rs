@@ -10,7 +10,6 @@ use crate::schedule::{Policy, interval_after_error, interval_after_success, with
 use linkx_store::{PollRecord, Source, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::Semaphore;
 use url::Url;
 
 /// Everything a poll needs, shared by all concurrent polls.
@@ -307,31 +306,60 @@ async fn next_interval(
 }
 
 /// Polls every due source (every polled source with `all`), `concurrency` at once, calling
-/// `on_done` after each.
+/// `on_done` after each. Due sources are claimed from the store a few at a time as slots free
+/// up, so any number of workers (processes or `linkx poll` runs) share them without fetching
+/// one twice. `all` (the operator's `poll --once`) takes every polled source as it is, claimed
+/// or not: a worker that died mid-poll holds nothing back.
 pub async fn poll_due(
     ctx: Arc<PollContext>,
     all: bool,
     on_start: impl FnOnce(usize),
     on_done: impl Fn(&PollReport),
 ) -> Result<PollSummary, linkx_store::StoreError> {
-    let due_before = if all { i64::MAX } else { ctx.clock.now() };
-    let sources = ctx.store.due_sources(due_before).await?;
-    on_start(sources.len());
-    let mut summary = PollSummary {
-        sources: sources.len(),
-        ..PollSummary::default()
+    let now = ctx.clock.now();
+    let mut listed = if all {
+        let mut sources = ctx.store.due_sources(i64::MAX).await?;
+        sources.reverse();
+        Some(sources)
+    } else {
+        None
     };
-    let limit = Arc::new(Semaphore::new(ctx.concurrency.max(1)));
+    let due = match &listed {
+        Some(sources) => sources.len(),
+        None => usize::try_from(ctx.store.count_due_sources(now, now).await?).unwrap_or(0),
+    };
+    on_start(due);
+    let mut summary = PollSummary::default();
+    let slots = ctx.concurrency.max(1);
     let mut tasks = tokio::task::JoinSet::new();
-    for source in sources {
-        let ctx = ctx.clone();
-        let limit = limit.clone();
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await.ok();
-            poll_source(&ctx, &source).await
-        });
-    }
-    while let Some(joined) = tasks.join_next().await {
+    let mut exhausted = false;
+    loop {
+        // Claim only what can start now: the rest stays free for other workers.
+        let free = slots.saturating_sub(tasks.len());
+        if !exhausted && free > 0 {
+            let claimed = match &mut listed {
+                Some(sources) => {
+                    let at = sources.len().saturating_sub(free);
+                    sources.split_off(at)
+                }
+                None => {
+                    let at = ctx.clock.now();
+                    let limit = i64::try_from(free).unwrap_or(i64::MAX);
+                    ctx.store
+                        .claim_due_sources(at, at, ctx.policy.lease, limit)
+                        .await?
+                }
+            };
+            exhausted = claimed.len() < free;
+            summary.sources += claimed.len();
+            for source in claimed {
+                let ctx = ctx.clone();
+                tasks.spawn(async move { poll_source(&ctx, &source).await });
+            }
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
         let report = match joined {
             Ok(report) => report,
             Err(e) => {

@@ -9,6 +9,8 @@ pub const MAX_INTERVAL: i64 = 24 * 3600;
 pub struct Policy {
     pub min_interval: i64,
     pub default_interval: i64,
+    /// How long a worker holds a source it claimed for polling (`poll.lease`).
+    pub lease: i64,
 }
 
 /// Seconds until the next check after a successful poll.
@@ -76,6 +78,7 @@ mod tests {
     const P: Policy = Policy {
         min_interval: 300,
         default_interval: 1800,
+        lease: 600,
     };
 
     #[test]

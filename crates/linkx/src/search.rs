@@ -144,6 +144,34 @@ pub async fn rebuild_if_out_of_step(
     Ok(true)
 }
 
+/// How often a web process's index looks for what the workers stored.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keeps the search index of a web process (which polls nothing itself) following the store
+/// the workers write: every few seconds it indexes the articles stored since it last looked,
+/// and rebuilds when the store and the index no longer hold the same number of articles
+/// (articles removed, or stored out of id order by concurrent workers and so missed).
+pub async fn follow_store(store: Store, index: Arc<SearchIndex>) {
+    let mut last = store.max_article_id().await.unwrap_or(0);
+    loop {
+        tokio::time::sleep(FOLLOW_EVERY).await;
+        let round = async {
+            let newest = store.max_article_id().await?;
+            if newest > last {
+                index_after(&store, &index, last, &mut |_| {}).await?;
+                let i = index.clone();
+                blocking(move || i.commit()).await?;
+                last = newest;
+            }
+            rebuild_if_out_of_step(&store, &index, false).await?;
+            anyhow::Ok(())
+        };
+        if let Err(e) = round.await {
+            tracing::warn!(error = %e, "the search index could not follow the store this time");
+        }
+    }
+}
+
 /// Articles waiting to be indexed, and the index they go to.
 pub struct SearchSync {
     pub index: Arc<SearchIndex>,

@@ -113,6 +113,7 @@ impl Settings {
             min_interval: i64::try_from(self.config.poll.min_interval.0).unwrap_or(i64::MAX),
             default_interval: i64::try_from(self.config.poll.default_interval.0)
                 .unwrap_or(i64::MAX),
+            lease: i64::try_from(self.config.poll.lease.0).unwrap_or(i64::MAX),
         }
     }
 }

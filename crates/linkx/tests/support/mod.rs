@@ -337,6 +337,7 @@ impl TestApp {
             policy: Policy {
                 min_interval: 300,
                 default_interval: 1800,
+                lease: 600,
             },
             concurrency: 4,
             abort_after_writes: None,

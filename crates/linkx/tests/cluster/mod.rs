@@ -1,0 +1,278 @@
+//! One site, several processes, one PostgreSQL: `linkx serve --role web` twice and
+//! `--role worker` twice (plus a worker that dies mid-poll), each with its own data directory,
+//! against the throwaway PostgreSQL server of `linkx_store::testing`. The deployment has no
+//! SQLite database anywhere.
+
+use super::KillOnDrop;
+use super::support::spawn_app;
+use linkx_core::FullText;
+use linkx_store::{NewSource, Store};
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+const FEEDS: usize = 500;
+const ITEMS: usize = 4;
+
+/// A `linkx serve` process, and what it printed until it was ready (or exited).
+struct Process {
+    child: KillOnDrop,
+    data: tempfile::TempDir,
+    startup: Vec<String>,
+    /// Kept open: the process dies writing to a closed pipe.
+    _stderr: std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+}
+
+fn start(config: &std::path::Path, role: &str, listen: &str, env: &[(&str, &str)]) -> Process {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_linkx"));
+    command
+        .arg("--config")
+        .arg(config)
+        .arg("--data")
+        .arg(data.path())
+        .args(["serve", "--role", role, "--listen", listen])
+        .env_remove("LINKX_LOG")
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut startup = Vec::new();
+    for line in lines.by_ref().map_while(Result::ok) {
+        let ready = line.starts_with("ready:");
+        startup.push(line);
+        if ready {
+            break;
+        }
+    }
+    Process {
+        child: KillOnDrop(child),
+        data,
+        startup,
+        _stderr: lines,
+    }
+}
+
+fn free_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
+/// Waits until `done` holds, checking every 200 ms, for at most `limit`.
+async fn wait_for<F: std::future::Future<Output = bool>>(
+    limit: Duration,
+    mut done: impl FnMut() -> F,
+) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if done().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
+
+/// Posts a comment through `web` as a new reader would: the page first (its session cookie and
+/// form token), then the form.
+async fn comment(client: &reqwest::Client, web: &str, page: &str, id: i64, text: &str) -> u16 {
+    let response = client
+        .get(format!("http://{web}{page}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let html = response.text().await.unwrap();
+    let token = html
+        .split("name=\"_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let body = format!(
+        "comment={}&author=Ana&email=ana%40example.org&url=&comment_parent=0&_token={token}",
+        text.replace(' ', "+")
+    );
+    client
+        .post(format!("http://{web}/a/{id}/comments"))
+        .header(reqwest::header::COOKIE, cookie)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker_loses_nothing() {
+    let Some(url) = linkx_store::testing::PgServer::fresh_database_url() else {
+        return;
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = spawn_app().await;
+    let pg = Store::open(&url).await.unwrap();
+    for i in 0..FEEDS {
+        let feed =
+            linkx_core::SourceUrl::parse(&app.url(&format!("/feeds/f{i}-{ITEMS}.xml"))).unwrap();
+        let source = NewSource {
+            full_text: FullText::Never,
+            ..NewSource::feed(&feed, Some(&format!("Feed {i}")))
+        };
+        pg.add_source(&source, 0).await.unwrap();
+    }
+    let config = app.dir.path().join("cluster.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[site]\ntitle = \"Cluster\"\n[storage]\nurl = \"{url}\"\n\
+             [poll]\nallow_private_networks = true\nconcurrency = 8\nlease = \"2s\"\ntimeout = 5\n\
+             [comments]\nmoderation = \"none\"\nmin_submit_seconds = 0\nflood_seconds = 0\n"
+        ),
+    )
+    .unwrap();
+
+    // A worker that dies mid-poll, holding the sources it was fetching.
+    let crashing = start(
+        &config,
+        "worker",
+        &free_address(),
+        &[("LINKX_FAULT_ABORT_AFTER_WRITES", "40")],
+    );
+    let Process {
+        child: mut crashing,
+        data: crashed_data,
+        ..
+    } = crashing;
+    let status = tokio::task::spawn_blocking(move || crashing.0.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !status.success(),
+        "the fault injection stopped the first worker"
+    );
+    let stored_by_the_dead = pg.count_articles().await.unwrap();
+    assert!(
+        (1..(FEEDS * ITEMS) as i64).contains(&stored_by_the_dead),
+        "{stored_by_the_dead}"
+    );
+
+    let workers = [
+        start(&config, "worker", &free_address(), &[]),
+        start(&config, "worker", &free_address(), &[]),
+    ];
+    let (web1, web2) = (free_address(), free_address());
+    let webs = [
+        start(&config, "web", &web1, &[]),
+        start(&config, "web", &web2, &[]),
+    ];
+    for p in workers.iter().chain(&webs) {
+        assert!(
+            p.startup.last().is_some_and(|l| l.starts_with("ready:")),
+            "{:?}",
+            p.startup
+        );
+    }
+    assert!(webs[0].startup.iter().any(|l| l.contains("(Web)")));
+    assert!(workers[0].startup.iter().any(|l| l.contains("(Worker)")));
+
+    // The live workers take over the dead one's sources once its lease ends.
+    let expected = (FEEDS * ITEMS) as i64;
+    let complete = wait_for(Duration::from_secs(120), || async {
+        pg.count_articles().await.unwrap() >= expected
+    })
+    .await;
+    assert!(
+        complete,
+        "{} of {expected} stored",
+        pg.count_articles().await.unwrap()
+    );
+    // Every item exactly once (the store also refuses a second copy of a source's guid).
+    assert_eq!(pg.count_articles().await.unwrap(), expected);
+    let sources = pg.list_sources().await.unwrap();
+    assert!(sources.iter().all(|s| s.last_success_at.is_some()));
+    // No two workers fetched one source in the same interval: only the sources the dead worker
+    // had in flight (at most its concurrency) were fetched twice.
+    let mut fetches: HashMap<String, usize> = HashMap::new();
+    for path in app.hits.paths.lock().unwrap().iter() {
+        if path.starts_with("/feeds/f") {
+            *fetches.entry(path.clone()).or_default() += 1;
+        }
+    }
+    assert_eq!(fetches.len(), FEEDS);
+    let twice = fetches.values().filter(|n| **n > 1).count();
+    assert!(fetches.values().all(|n| *n <= 2), "{fetches:?}");
+    assert!(twice <= 8, "{twice} sources fetched twice");
+
+    // Both web processes show what the workers stored, and each other's comments.
+    let client = reqwest::Client::new();
+    let article = pg.latest_articles(1, 0).await.unwrap().remove(0);
+    let page = format!("/a/{}/{}", article.id, article.slug);
+    for web in [&web1, &web2] {
+        let html = client
+            .get(format!("http://{web}{page}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains(&article.title), "{web}");
+    }
+    let one = comment(&client, &web1, &page, article.id, "posted to the first web").await;
+    let two = comment(
+        &client,
+        &web2,
+        &page,
+        article.id,
+        "posted to the second web",
+    )
+    .await;
+    assert_eq!(
+        (one, two),
+        (200, 200),
+        "each comment was accepted (and redirected)"
+    );
+    // Each page shows both within the thread cache's bound on staleness (10 s).
+    for web in [&web1, &web2] {
+        let shown = wait_for(Duration::from_secs(30), || async {
+            let html = client
+                .get(format!("http://{web}{page}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            html.contains("posted to the first web") && html.contains("posted to the second web")
+        })
+        .await;
+        assert!(shown, "{web} shows both comments");
+    }
+    for data in workers
+        .iter()
+        .chain(&webs)
+        .map(|p| &p.data)
+        .chain([&crashed_data])
+    {
+        assert!(!data.path().join("linkx.db").exists());
+    }
+}
