@@ -20,6 +20,7 @@ mod stories;
 mod takedowns;
 pub mod testing;
 mod topics;
+mod transfer;
 
 pub use admin::{AuditEntry, DailyCount, LoginFailures, User};
 pub use articles::{ArticleView, IndexRow, IngestCounts, Ingested, NewArticle, SitemapEntry};
@@ -34,6 +35,7 @@ pub use sources::{FetchLogEntry, NewSource, PollRecord, Source, SourceEdit};
 pub use stories::{ClusterInput, Curation, StoryAssignment, StoryView};
 pub use takedowns::{BlockView, TakedownResult, TakedownTarget, TakedownView};
 pub use topics::{NewTopic, Topic};
+pub use transfer::{ImportReport, TABLES, TableCounts};
 
 use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -143,6 +143,18 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         page: usize,
     },
+    /// Write the whole site (every table) to FILE, a portable JSON Lines export, to move it to
+    /// another store (SQLite to PostgreSQL or back) with `linkx import-db`.
+    Export {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
+    /// Load an export into the configured store, which must be empty (a new database), then
+    /// compare every table's rows with the export's counts.
+    ImportDb {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+    },
     /// Rebuild the search index from the database, with a progress bar.
     Reindex,
     /// Check the configuration file and print what it sets.

@@ -89,6 +89,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             page,
         } => search(&settings, &query.join(" "), newest, page).await,
         Command::Reindex => reindex(&settings).await,
+        Command::Export { file } => export(&settings, &file).await,
+        Command::ImportDb { file } => import_db(&settings, &file).await,
         Command::CheckConfig => check_config(&settings),
         Command::Migrate => {
             settings.ensure_data_dir()?;
@@ -237,6 +239,85 @@ async fn search(settings: &Settings, query: &str, newest: bool, page: usize) -> 
         Err(Problem::Unavailable(message)) => Err(anyhow::anyhow!(message)),
         Err(Problem::Internal(e)) => Err(e.into()),
     }
+}
+
+fn rows_bar(what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} rows ({{per_sec}}, {{eta}} left)"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+async fn export(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    if file.exists() {
+        return Err(UsageError(format!(
+            "{} exists: choose a new file name (an export never overwrites anything)",
+            file.display()
+        ))
+        .into());
+    }
+    let store = open_store(settings).await?;
+    let out = std::fs::File::create_new(file)
+        .with_context(|| format!("cannot create {}", file.display()))?;
+    let mut out = std::io::BufWriter::new(out);
+    let bar = rows_bar("exporting");
+    let counts = store
+        .export_to(&mut out, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await;
+    bar.finish_and_clear();
+    let counts = counts.with_context(|| format!("while writing {}", file.display()))?;
+    let rows: i64 = counts.values().sum();
+    println!(
+        "exported {rows} rows of {} tables to {} ({} articles, {} sources, {} comments)",
+        counts.len(),
+        file.display(),
+        counts.get("articles").unwrap_or(&0),
+        counts.get("sources").unwrap_or(&0),
+        counts.get("comments").unwrap_or(&0)
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn import_db(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let input = std::fs::File::open(file)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", file.display())))?;
+    let store = open_store(settings).await?;
+    let bar = rows_bar("importing");
+    let report = store
+        .import_from(&mut std::io::BufReader::new(input), &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await;
+    bar.finish_and_clear();
+    let report =
+        report.map_err(|e| UsageError(format!("{} was not imported: {e}", file.display())))?;
+    println!("{:<22} {:>10} {:>10}", "table", "export", "stored");
+    for (table, expected) in &report.expected {
+        let stored = report.stored.get(table).copied().unwrap_or(0);
+        let mark = if stored == *expected {
+            ""
+        } else {
+            "  MISMATCH"
+        };
+        println!("{table:<22} {expected:>10} {stored:>10}{mark}");
+    }
+    store.close().await;
+    if !report.verified() {
+        anyhow::bail!("the store does not hold what the export holds (see MISMATCH above)");
+    }
+    println!(
+        "verified: every table holds the export's rows. Run `linkx reindex` to build the search index."
+    );
+    Ok(())
 }
 
 async fn reindex(settings: &Settings) -> anyhow::Result<()> {

@@ -276,3 +276,82 @@ async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker
         assert!(!data.path().join("linkx.db").exists());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_site_moves_to_postgresql_with_export_and_import_db() {
+    let Some(url) = linkx_store::testing::PgServer::fresh_database_url() else {
+        return;
+    };
+    let app = spawn_app().await;
+    for name in ["alpha-5", "beta-3"] {
+        let feed = linkx_core::SourceUrl::parse(&app.url(&format!("/feeds/{name}.xml"))).unwrap();
+        app.store
+            .add_source(&NewSource::feed(&feed, Some(name)), 0)
+            .await
+            .unwrap();
+    }
+    let config = app.write_config("");
+    let config = config.to_str().unwrap();
+    let polled = app.linkx(&["--config", config, "poll", "--once"]);
+    assert!(polled.status.success(), "{}", super::stderr(&polled));
+    let account = app.linkx(&[
+        "--config", config, "user", "add", "editor", "--role", "admin",
+    ]);
+    assert!(account.status.success(), "{}", super::stderr(&account));
+
+    let exported = app.linkx(&["--config", config, "export", "site.jsonl"]);
+    assert!(exported.status.success(), "{}", super::stderr(&exported));
+    assert!(super::stdout(&exported).contains("(8 articles, 2 sources, 0 comments)"));
+    let again = app.linkx(&["--config", config, "export", "site.jsonl"]);
+    assert!(!again.status.success(), "an export never overwrites a file");
+
+    let to_pg = [("LINKX_STORAGE_URL", url.as_str())];
+    let imported = app.linkx_with_env(&["--config", config, "import-db", "site.jsonl"], &to_pg);
+    assert!(imported.status.success(), "{}", super::stderr(&imported));
+    assert!(
+        super::stdout(&imported).contains("verified"),
+        "{}",
+        super::stdout(&imported)
+    );
+    assert!(!super::stdout(&imported).contains("MISMATCH"));
+
+    // The same site: every table's rows, the same articles under the same ids and links.
+    let pg = Store::open(&url).await.unwrap();
+    assert_eq!(
+        pg.table_counts().await.unwrap(),
+        app.store.table_counts().await.unwrap()
+    );
+    let listing = |articles: Vec<linkx_store::ArticleView>| {
+        articles
+            .into_iter()
+            .map(|a| (a.id, a.slug, a.url, a.story_id, a.source_name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listing(pg.latest_articles(100, 0).await.unwrap()),
+        listing(app.store.latest_articles(100, 0).await.unwrap())
+    );
+    assert_eq!(pg.count_users().await.unwrap(), 1);
+    // New rows continue after the moved ones.
+    let feed = linkx_core::SourceUrl::parse(&app.url("/feeds/gamma-2.xml")).unwrap();
+    let added = pg
+        .add_source(&NewSource::feed(&feed, Some("gamma")), 0)
+        .await
+        .unwrap();
+    assert!(
+        pg.list_sources()
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.id <= added.id)
+    );
+
+    // A store that already holds a site is never overwritten.
+    let twice = app.linkx_with_env(&["--config", config, "import-db", "site.jsonl"], &to_pg);
+    assert!(!twice.status.success());
+    assert!(
+        super::stderr(&twice).contains("not empty"),
+        "{}",
+        super::stderr(&twice)
+    );
+}
