@@ -238,6 +238,12 @@ impl Store {
                 }
             }
         }
+        let changed: Vec<i64> = new_ids
+            .iter()
+            .map(|(_, id)| *id)
+            .chain(updated_ids.iter().copied())
+            .collect();
+        crate::index_log::note(&mut tx, &changed).await?;
         write_poll_record(
             &mut tx,
             source_id,

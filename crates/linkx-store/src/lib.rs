@@ -9,6 +9,7 @@ mod admin;
 mod articles;
 mod backup;
 mod comments;
+mod index_log;
 mod jobs;
 mod mentions;
 mod migrate;

@@ -70,6 +70,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "poll_leases",
         include_str!("../migrations/sqlite/0013_poll_leases.sql"),
     ),
+    (
+        14,
+        "index_changes",
+        include_str!("../migrations/sqlite/0014_index_changes.sql"),
+    ),
 ];
 
 /// A migration as `backend` runs it. The files are written for SQLite in SQL both databases

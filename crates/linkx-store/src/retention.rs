@@ -79,6 +79,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            crate::index_log::note(&mut tx, chunk).await?;
             tx.commit().await?;
             done.trimmed.extend_from_slice(chunk);
         }

@@ -331,13 +331,23 @@ impl Store {
 
     /// Deletes a source and, with it, its articles and poll history.
     pub async fn remove_source(&self, id: i64) -> Result<()> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let articles: Vec<i64> = sqlx::query("SELECT id FROM articles WHERE source_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
         let done = sqlx::query("DELETE FROM sources WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("source {id}")));
         }
+        crate::index_log::note(&mut tx, &articles).await?;
+        tx.commit().await?;
         self.bump_generation();
         Ok(())
     }

@@ -281,6 +281,7 @@ pub(crate) async fn delete_articles(tx: &mut sqlx::AnyConnection, ids: &[i64]) -
     for story in stories {
         crate::stories::recount_or_drop(&mut *tx, story).await?;
     }
+    crate::index_log::note(&mut *tx, &removed).await?;
     Ok(removed)
 }
 

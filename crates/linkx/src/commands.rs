@@ -382,6 +382,9 @@ async fn housekeeping(
         {
             tracing::error!(error = %e, "clearing expired admin sessions and old jobs failed");
         }
+        if let Err(e) = store.prune_index_log().await {
+            tracing::error!(error = %e, "pruning the search change log failed");
+        }
         let before = now - linkx_web::comments::IP_HASH_RETENTION;
         match store.purge_comment_ip_hashes(before).await {
             Ok(0) => {}
@@ -560,8 +563,9 @@ async fn serve(settings: Settings, listen: &str, demo: bool, role: Role) -> anyh
             }
         });
     }
-    if role == Role::Web {
-        // Articles stored by the workers reach this process's search index within seconds.
+    if serves_pages {
+        // What other processes store, change or remove reaches this process's search index
+        // within seconds.
         tokio::spawn(crate::search::follow_store(store.clone(), index.clone()));
     }
     if !works {

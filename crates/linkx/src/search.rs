@@ -144,32 +144,66 @@ pub async fn rebuild_if_out_of_step(
     Ok(true)
 }
 
-/// How often a web process's index looks for what the workers stored.
+/// How often a serving process's index reads the store's change log.
 const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// Log positions read again each round: on PostgreSQL a transaction that took an earlier
+/// position can commit after one that took a later position.
+const FOLLOW_OVERLAP: i64 = 256;
 
-/// Keeps the search index of a web process (which polls nothing itself) following the store
-/// the workers write: every few seconds it indexes the articles stored since it last looked,
-/// and rebuilds when the store and the index no longer hold the same number of articles
-/// (articles removed, or stored out of id order by concurrent workers and so missed).
+/// Keeps this process's search index following the store's change log (`index_changes`), so
+/// articles that other processes store, update, shorten or remove reach it within seconds: each
+/// change is re-read from the store and indexed, or deleted when the article is gone. A process
+/// that fell behind the kept log, or whose index no longer holds the store's article count,
+/// rebuilds.
 pub async fn follow_store(store: Store, index: Arc<SearchIndex>) {
-    let mut last = store.max_article_id().await.unwrap_or(0);
+    let mut last = store.index_log_span().await.map_or(0, |(_, last)| last);
     loop {
         tokio::time::sleep(FOLLOW_EVERY).await;
-        let round = async {
-            let newest = store.max_article_id().await?;
-            if newest > last {
-                index_after(&store, &index, last, &mut |_| {}).await?;
-                let i = index.clone();
-                blocking(move || i.commit()).await?;
-                last = newest;
+        match follow_once(&store, &index, last).await {
+            Ok(now_at) => last = now_at,
+            Err(e) => {
+                tracing::warn!(error = %e, "the search index could not follow the store this time");
             }
-            rebuild_if_out_of_step(&store, &index, false).await?;
-            anyhow::Ok(())
-        };
-        if let Err(e) = round.await {
-            tracing::warn!(error = %e, "the search index could not follow the store this time");
         }
     }
+}
+
+/// Applies the log after position `last` (less the overlap); returns the new position.
+pub async fn follow_once(
+    store: &Store,
+    index: &Arc<SearchIndex>,
+    last: i64,
+) -> anyhow::Result<i64> {
+    let (first, newest) = store.index_log_span().await?;
+    if first > last + 1 && last > 0 {
+        rebuild(store, index, |_, _| {}).await?;
+        return Ok(newest);
+    }
+    let mut at = (last - FOLLOW_OVERLAP).max(0);
+    loop {
+        let changes = store.index_changes_after(at, REBUILD_BATCH).await?;
+        let Some(&(end, _)) = changes.last() else {
+            break;
+        };
+        at = end;
+        let mut ids: Vec<i64> = changes.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let rows = store.index_rows(&ids).await?;
+        let present: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        let gone: Vec<i64> = ids.into_iter().filter(|id| !present.contains(id)).collect();
+        let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
+        let i = index.clone();
+        blocking(move || {
+            i.upsert(&docs)?;
+            i.delete(&gone)
+        })
+        .await?;
+    }
+    let i = index.clone();
+    blocking(move || i.commit()).await?;
+    rebuild_if_out_of_step(store, index, false).await?;
+    Ok(at.max(last))
 }
 
 /// Articles waiting to be indexed, and the index they go to.

@@ -267,6 +267,47 @@ async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker
         .await;
         assert!(shown, "{web} shows both comments");
     }
+    // Each web process keeps its own search index, following the store's change log: what the
+    // workers stored is found there, and a source removed elsewhere disappears from it.
+    let search = |web: String, words: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("http://{web}/search?q={}", words.replace(' ', "+")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let removed = pg.list_sources().await.unwrap()[0].clone();
+    let removed_article = pg
+        .articles_of_source(removed.id, 1, 0)
+        .await
+        .unwrap()
+        .remove(0);
+    let removed_link = format!("/a/{}/", removed_article.id);
+    for web in [&web1, &web2] {
+        let found = wait_for(Duration::from_secs(30), || async {
+            search(web.clone(), removed_article.title.clone())
+                .await
+                .contains(&removed_link)
+        })
+        .await;
+        assert!(found, "{web} finds what the workers stored");
+    }
+    pg.remove_source(removed.id).await.unwrap();
+    for web in [&web1, &web2] {
+        let gone = wait_for(Duration::from_secs(30), || async {
+            !search(web.clone(), removed_article.title.clone())
+                .await
+                .contains(&removed_link)
+        })
+        .await;
+        assert!(gone, "{web} forgets the removed source's articles");
+    }
     for data in workers
         .iter()
         .chain(&webs)
@@ -354,4 +395,86 @@ async fn a_sqlite_site_moves_to_postgresql_with_export_and_import_db() {
         "{}",
         super::stderr(&twice)
     );
+}
+
+/// A process that keeps its own index (a web process) sees what other processes change through
+/// the store's change log, updates included (which leave the article count as it was).
+#[tokio::test]
+async fn an_index_follows_new_updated_and_removed_articles_through_the_change_log() {
+    use linkx_search::{SearchIndex, SortBy, parse_query};
+    let app = spawn_app().await;
+    let feed = linkx_core::SourceUrl::parse(&app.url("/feeds/unused.xml")).unwrap();
+    let source = app
+        .store
+        .add_source(&NewSource::feed(&feed, Some("Wire")), 0)
+        .await
+        .unwrap();
+    let article = |n: i64, title: &str| linkx_store::NewArticle {
+        guid: format!("g{n}"),
+        url: format!("https://e.test/{n}"),
+        canonical_key: format!("e.test/{n}"),
+        title: title.to_string(),
+        slug: format!("story-{n}"),
+        author: None,
+        summary_html: Some(format!("<p>{title}</p>")),
+        content_html: None,
+        body_text: title.to_string(),
+        excerpt: title.to_string(),
+        image_url: None,
+        published_at: super::support::NOW,
+        updated_at: None,
+        extraction: None,
+        categories: Vec::new(),
+        language: None,
+    };
+    let ingest = |articles: Vec<linkx_store::NewArticle>| {
+        let store = app.store.clone();
+        async move {
+            let record = linkx_store::PollRecord {
+                at: super::support::NOW,
+                ..Default::default()
+            };
+            store
+                .ingest(source.id, &articles, &record, &mut || {})
+                .await
+                .unwrap();
+        }
+    };
+    ingest(vec![article(1, "Harbour crane collapses")]).await;
+    // This process's index, in step with the store now.
+    let index = std::sync::Arc::new(SearchIndex::in_memory().unwrap());
+    linkx::search::rebuild(&app.store, &index, |_, _| {})
+        .await
+        .unwrap();
+    let mut last = app.store.index_log_span().await.unwrap().1;
+    let hits = |words: &str| {
+        index
+            .search(&parse_query(words).unwrap(), SortBy::Relevance, 10, 0)
+            .unwrap()
+            .hits
+            .len()
+    };
+    assert_eq!(hits("crane"), 1);
+
+    // Another process rewrites the headline (the article count stays the same)…
+    ingest(vec![article(1, "Harbour gantry collapses")]).await;
+    assert_eq!(hits("gantry"), 0);
+    last = linkx::search::follow_once(&app.store, &index, last)
+        .await
+        .unwrap();
+    assert_eq!((hits("gantry"), hits("crane")), (1, 0));
+    // …and stores a new article.
+    ingest(vec![article(2, "Ferry strike ends")]).await;
+    last = linkx::search::follow_once(&app.store, &index, last)
+        .await
+        .unwrap();
+    assert_eq!(hits("ferry"), 1);
+
+    // And removes the source.
+    app.store.remove_source(source.id).await.unwrap();
+    linkx::search::follow_once(&app.store, &index, last)
+        .await
+        .unwrap();
+    assert_eq!((hits("gantry"), hits("ferry")), (0, 0));
+    assert_eq!(index.len(), 0);
 }
