@@ -156,8 +156,8 @@ impl Store {
                 None => {
                     let row = sqlx::query(
                         "INSERT INTO articles (source_id, guid, url, canonical_key, title, slug, author, summary_html, content_html,
-                             body_text, excerpt, image_url, published_at, updated_at, fetched_at, extraction, language)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                             body_text, excerpt, image_url, published_at, updated_at, fetched_at, extraction, language, clustered)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0)
                          ON CONFLICT DO NOTHING RETURNING id",
                     )
                     .bind(source_id)

@@ -75,6 +75,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "index_changes",
         include_str!("../migrations/sqlite/0014_index_changes.sql"),
     ),
+    (
+        15,
+        "clustered",
+        include_str!("../migrations/sqlite/0015_clustered.sql"),
+    ),
 ];
 
 /// A migration as `backend` runs it. The files are written for SQLite in SQL both databases

@@ -91,20 +91,37 @@ impl Store {
         .bind(since)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ClusterInput {
-                    id: r.try_get("id")?,
-                    story_id: r.try_get("story_id")?,
-                    title: r.try_get("title")?,
-                    body_text: r.try_get("body_text")?,
-                    published_at: r.try_get("published_at")?,
-                    source_name: r.try_get("source_name")?,
-                })
-            })
-            .collect()
+        rows.iter().map(cluster_input).collect()
     }
 
+    /// Articles with ids above `after_id`, published since `since`, that the story stage has
+    /// placed (by any process), with their stories: what another worker's engine lacks.
+    pub async fn placed_since(&self, after_id: i64, since: i64) -> Result<Vec<ClusterInput>> {
+        let rows = sqlx::query(
+            "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.title, a.body_text, a.published_at, s.name AS source_name
+             FROM articles a JOIN sources s ON s.id = a.source_id
+             WHERE a.id > $1 AND a.clustered = 1 AND a.published_at >= $2 ORDER BY a.id",
+        )
+        .bind(after_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(cluster_input).collect()
+    }
+}
+
+fn cluster_input(r: &AnyRow) -> Result<ClusterInput> {
+    Ok(ClusterInput {
+        id: r.try_get("id")?,
+        story_id: r.try_get("story_id")?,
+        title: r.try_get("title")?,
+        body_text: r.try_get("body_text")?,
+        published_at: r.try_get("published_at")?,
+        source_name: r.try_get("source_name")?,
+    })
+}
+
+impl Store {
     /// Moves articles into their stories and updates each story's original, counts and rank
     /// incrementally (a story of thousands of articles costs no more than a small one), in one
     /// transaction.
@@ -126,7 +143,7 @@ impl Store {
             let source_id: i64 = row.try_get("source_id")?;
             let published: i64 = row.try_get("published_at")?;
             if previous == Some(a.story_id) {
-                sqlx::query("UPDATE articles SET duplicate_of = $2 WHERE id = $1")
+                sqlx::query("UPDATE articles SET duplicate_of = $2, clustered = 1 WHERE id = $1")
                     .bind(a.article_id)
                     .bind(a.duplicate_of)
                     .execute(&mut *tx)
@@ -146,12 +163,14 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .is_none();
-            sqlx::query("UPDATE articles SET story_id = $2, duplicate_of = $3 WHERE id = $1")
-                .bind(a.article_id)
-                .bind(a.story_id)
-                .bind(a.duplicate_of)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE articles SET story_id = $2, duplicate_of = $3, clustered = 1 WHERE id = $1",
+            )
+            .bind(a.article_id)
+            .bind(a.story_id)
+            .bind(a.duplicate_of)
+            .execute(&mut *tx)
+            .await?;
             let updated = sqlx::query(
                 "UPDATE stories SET original_article_id = $2, article_count = article_count + 1,
                      source_count = source_count + $3, copy_count = copy_count + $4,

@@ -1,10 +1,13 @@
 //! The story stage of the pipeline: places each new article in a story (or starts one), marks
 //! near-copies and keeps each story's original, with the clustering engine of `linkx-cluster`.
 //!
-//! The engine is derived state: rebuilt from the store's recent articles when a process starts.
+//! The engine is derived state: rebuilt from the store's recent articles when a process starts,
+//! and, before each assignment, given the articles other processes (workers sharing the store)
+//! placed since, so copies and follow-ups join their stories whichever worker fetched them.
 
 use linkx_cluster::{Clusterer, Config, Item};
 use linkx_store::{Ingested, NewArticle, Store, StoreError, StoryAssignment};
+use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -15,10 +18,23 @@ const REBUILD_WINDOW_SECS: i64 = 3 * 86_400;
 const REFRESH_AFTER_SECS: i64 = 86_400;
 
 pub struct StoryDesk {
-    engine: Mutex<Clusterer>,
+    engine: Mutex<Engine>,
     /// When the engine was last rebuilt from the store (Unix seconds).
     loaded_at: AtomicI64,
 }
+
+/// The clustering engine and the articles it holds.
+struct Engine {
+    clusterer: Clusterer,
+    /// Ids of the articles in `clusterer`, so one placed elsewhere is added once.
+    known: HashSet<i64>,
+    /// The highest id known: the next catch-up reads from a little below it.
+    newest: i64,
+}
+
+/// Ids re-read below the newest known one: on PostgreSQL an article can be placed (committed)
+/// after one with a higher id.
+const CATCH_UP_OVERLAP: i64 = 1_000;
 
 fn item(id: i64, title: &str, text: &str, published: i64, source: &str) -> Item {
     Item {
@@ -30,17 +46,31 @@ fn item(id: i64, title: &str, text: &str, published: i64, source: &str) -> Item 
     }
 }
 
-async fn build(store: &Store, now: i64) -> Result<Clusterer, StoreError> {
-    let mut engine = Clusterer::new(Config::default());
+impl Engine {
+    fn restore(&mut self, a: &linkx_store::ClusterInput) {
+        if !self.known.insert(a.id) {
+            return;
+        }
+        self.newest = self.newest.max(a.id);
+        let story = u64::try_from(a.story_id).unwrap_or_default();
+        self.clusterer.restore(
+            &item(a.id, &a.title, &a.body_text, a.published_at, &a.source_name),
+            story,
+        );
+    }
+}
+
+async fn build(store: &Store, now: i64) -> Result<Engine, StoreError> {
+    let mut engine = Engine {
+        clusterer: Clusterer::new(Config::default()),
+        known: HashSet::new(),
+        newest: 0,
+    };
     for a in store
         .recent_for_clustering(now - REBUILD_WINDOW_SECS)
         .await?
     {
-        let story = u64::try_from(a.story_id).unwrap_or_default();
-        engine.restore(
-            &item(a.id, &a.title, &a.body_text, a.published_at, &a.source_name),
-            story,
-        );
+        engine.restore(&a);
     }
     Ok(engine)
 }
@@ -68,7 +98,28 @@ impl StoryDesk {
 
     /// Articles the engine currently holds.
     pub fn indexed(&self) -> usize {
-        self.engine.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.engine
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clusterer
+            .len()
+    }
+
+    /// Adds what other processes placed since the engine last looked. Articles stored but not
+    /// yet placed (this process's, between storing and assigning) are left out: their own
+    /// assignment adds them.
+    async fn catch_up(&self, store: &Store) -> Result<(), StoreError> {
+        let (after, since) = {
+            let engine = self.engine.lock().unwrap_or_else(|p| p.into_inner());
+            let since = self.loaded_at.load(Ordering::Acquire) - REBUILD_WINDOW_SECS;
+            ((engine.newest - CATCH_UP_OVERLAP).max(0), since)
+        };
+        let placed = store.placed_since(after, since).await?;
+        let mut engine = self.engine.lock().unwrap_or_else(|p| p.into_inner());
+        for a in &placed {
+            engine.restore(a);
+        }
+        Ok(())
     }
 
     /// Assigns the newly stored articles of one ingest to stories and records the decisions.
@@ -79,14 +130,21 @@ impl StoryDesk {
         ingested: &Ingested,
         source_name: &str,
     ) -> Result<(), StoreError> {
+        if ingested.new_ids.is_empty() {
+            return Ok(());
+        }
+        self.catch_up(store).await?;
         let decisions: Vec<StoryAssignment> = {
             let mut engine = self.engine.lock().unwrap_or_else(|p| p.into_inner());
+            let engine = &mut *engine;
             ingested
                 .new_ids
                 .iter()
                 .filter_map(|&(index, id)| articles.get(index).map(|a| (a, id)))
                 .map(|(a, id)| {
-                    let placed = engine.assign_as(
+                    engine.known.insert(id);
+                    engine.newest = engine.newest.max(id);
+                    let placed = engine.clusterer.assign_as(
                         &item(id, &a.title, &a.body_text, a.published_at, source_name),
                         id as u64,
                     );

@@ -478,3 +478,76 @@ async fn an_index_follows_new_updated_and_removed_articles_through_the_change_lo
     assert_eq!((hits("gantry"), hits("ferry")), (0, 0));
     assert_eq!(index.len(), 0);
 }
+
+/// Two workers, each with its own clustering engine loaded before either article existed: the
+/// copy one fetches joins the story of the original the other placed.
+#[tokio::test]
+async fn a_copy_joins_the_original_placed_by_another_worker() {
+    use linkx::stories::StoryDesk;
+    let app = spawn_app().await;
+    let now = super::support::NOW;
+    let mut sources = Vec::new();
+    for name in ["Wire", "Daily"] {
+        let feed = linkx_core::SourceUrl::parse(&app.url(&format!("/feeds/{name}.xml"))).unwrap();
+        sources.push(
+            app.store
+                .add_source(&NewSource::feed(&feed, Some(name)), 0)
+                .await
+                .unwrap(),
+        );
+    }
+    let worker_a = StoryDesk::load(&app.store, now).await.unwrap();
+    let worker_b = StoryDesk::load(&app.store, now).await.unwrap();
+    let text = "The harbour council approved the new flood barrier on Tuesday after a long debate \
+        about its cost, which engineers put at forty million euros. Residents of the lower town, \
+        flooded three times in the past decade, filled the public gallery. The barrier will close \
+        the river mouth during storm surges and is due to be finished within four years, the \
+        mayor said, adding that the regional government had promised half of the money.";
+    let article = |n: i64, published_at: i64| linkx_store::NewArticle {
+        guid: format!("g{n}"),
+        url: format!("https://site{n}.test/barrier"),
+        canonical_key: format!("site{n}.test/barrier"),
+        title: "Harbour council approves flood barrier".into(),
+        slug: "harbour-council-approves-flood-barrier".into(),
+        author: None,
+        summary_html: None,
+        content_html: None,
+        body_text: text.into(),
+        excerpt: text.into(),
+        image_url: None,
+        published_at,
+        updated_at: None,
+        extraction: None,
+        categories: Vec::new(),
+        language: None,
+    };
+    let record = linkx_store::PollRecord {
+        at: now,
+        ..Default::default()
+    };
+    let mut placed = Vec::new();
+    for (worker, source, n, published) in [
+        (&worker_a, &sources[0], 1, now - 3600),
+        (&worker_b, &sources[1], 2, now - 600),
+    ] {
+        let batch = [article(n, published)];
+        let ingested = app
+            .store
+            .ingest(source.id, &batch, &record, &mut || {})
+            .await
+            .unwrap();
+        worker
+            .assign(&app.store, &batch, &ingested, &source.name)
+            .await
+            .unwrap();
+        placed.push(ingested.new_ids[0].1);
+    }
+    let original = app.store.article(placed[0]).await.unwrap().unwrap();
+    let copy = app.store.article(placed[1]).await.unwrap().unwrap();
+    assert_eq!(copy.story_id, original.story_id, "one story");
+    assert_eq!(
+        copy.duplicate_of,
+        Some(original.id),
+        "marked as a copy of it"
+    );
+}
