@@ -800,23 +800,13 @@ fn cluster_command_writes_one_line_per_item_and_skips_bad_lines() {
 async fn the_story_engine_is_rebuilt_daily_and_forgets_closed_stories() {
     let app = spawn_app().await;
     let source = add(&app, "/feeds/unused.xml").await;
-    let article = |n: i64, published_at: i64| linkx_store::NewArticle {
-        guid: format!("g{n}"),
-        url: format!("https://e.test/{n}"),
-        canonical_key: format!("e.test/{n}"),
-        title: format!("Story {n}"),
-        slug: format!("story-{n}"),
-        author: None,
-        summary_html: None,
-        content_html: None,
-        body_text: format!("text of story {n}"),
-        excerpt: String::new(),
-        image_url: None,
-        published_at,
-        updated_at: None,
-        extraction: None,
-        categories: Vec::new(),
-        language: None,
+    let article = |n: i64, published_at: i64| {
+        support::new_article(
+            n,
+            &format!("Story {n}"),
+            &format!("text of story {n}"),
+            published_at,
+        )
     };
     let record = linkx_store::PollRecord {
         at: NOW,

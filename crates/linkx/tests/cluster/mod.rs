@@ -79,6 +79,11 @@ async fn wait_for<F: std::future::Future<Output = bool>>(
     false
 }
 
+/// The body of `GET url`.
+async fn text(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// Posts a comment through `web` as a new reader would: the page first (its session cookie and
 /// form token), then the form.
 async fn comment(client: &reqwest::Client, web: &str, page: &str, id: i64, text: &str) -> u16 {
@@ -227,14 +232,7 @@ async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker
     let article = pg.latest_articles(1, 0).await.unwrap().remove(0);
     let page = format!("/a/{}/{}", article.id, article.slug);
     for web in [&web1, &web2] {
-        let html = client
-            .get(format!("http://{web}{page}"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = text(&client, &format!("http://{web}{page}")).await;
         assert!(html.contains(&article.title), "{web}");
     }
     let one = comment(&client, &web1, &page, article.id, "posted to the first web").await;
@@ -254,14 +252,7 @@ async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker
     // Each page shows both within the thread cache's bound on staleness (10 s).
     for web in [&web1, &web2] {
         let shown = wait_for(Duration::from_secs(30), || async {
-            let html = client
-                .get(format!("http://{web}{page}"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let html = text(&client, &format!("http://{web}{page}")).await;
             html.contains("posted to the first web") && html.contains("posted to the second web")
         })
         .await;
@@ -272,14 +263,8 @@ async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker
     let search = |web: String, words: String| {
         let client = client.clone();
         async move {
-            client
-                .get(format!("http://{web}/search?q={}", words.replace(' ', "+")))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
+            let url = format!("http://{web}/search?q={}", words.replace(' ', "+"));
+            text(&client, &url).await
         }
     };
     let removed = pg.list_sources().await.unwrap()[0].clone();
@@ -409,24 +394,8 @@ async fn an_index_follows_new_updated_and_removed_articles_through_the_change_lo
         .add_source(&NewSource::feed(&feed, Some("Wire")), 0)
         .await
         .unwrap();
-    let article = |n: i64, title: &str| linkx_store::NewArticle {
-        guid: format!("g{n}"),
-        url: format!("https://e.test/{n}"),
-        canonical_key: format!("e.test/{n}"),
-        title: title.to_string(),
-        slug: format!("story-{n}"),
-        author: None,
-        summary_html: Some(format!("<p>{title}</p>")),
-        content_html: None,
-        body_text: title.to_string(),
-        excerpt: title.to_string(),
-        image_url: None,
-        published_at: super::support::NOW,
-        updated_at: None,
-        extraction: None,
-        categories: Vec::new(),
-        language: None,
-    };
+    let article =
+        |n: i64, title: &str| super::support::new_article(n, title, title, super::support::NOW);
     let ingest = |articles: Vec<linkx_store::NewArticle>| {
         let store = app.store.clone();
         async move {
@@ -503,23 +472,13 @@ async fn a_copy_joins_the_original_placed_by_another_worker() {
         flooded three times in the past decade, filled the public gallery. The barrier will close \
         the river mouth during storm surges and is due to be finished within four years, the \
         mayor said, adding that the regional government had promised half of the money.";
-    let article = |n: i64, published_at: i64| linkx_store::NewArticle {
-        guid: format!("g{n}"),
-        url: format!("https://site{n}.test/barrier"),
-        canonical_key: format!("site{n}.test/barrier"),
-        title: "Harbour council approves flood barrier".into(),
-        slug: "harbour-council-approves-flood-barrier".into(),
-        author: None,
-        summary_html: None,
-        content_html: None,
-        body_text: text.into(),
-        excerpt: text.into(),
-        image_url: None,
-        published_at,
-        updated_at: None,
-        extraction: None,
-        categories: Vec::new(),
-        language: None,
+    let article = |n: i64, published_at: i64| {
+        super::support::new_article(
+            n,
+            "Harbour council approves flood barrier",
+            text,
+            published_at,
+        )
     };
     let record = linkx_store::PollRecord {
         at: now,

@@ -379,6 +379,28 @@ impl TestApp {
     }
 }
 
+/// An article as a feed entry gives it: number `n` (its guid and link), a title, a text.
+pub fn new_article(n: i64, title: &str, text: &str, published_at: i64) -> linkx_store::NewArticle {
+    linkx_store::NewArticle {
+        guid: format!("g{n}"),
+        url: format!("https://site{n}.test/story"),
+        canonical_key: format!("site{n}.test/story"),
+        title: title.to_string(),
+        slug: linkx_core::slugify(title),
+        author: None,
+        summary_html: None,
+        content_html: None,
+        body_text: text.to_string(),
+        excerpt: text.to_string(),
+        image_url: None,
+        published_at,
+        updated_at: None,
+        extraction: None,
+        categories: Vec::new(),
+        language: None,
+    }
+}
+
 pub fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
