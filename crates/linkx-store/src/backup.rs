@@ -28,7 +28,7 @@ impl Store {
     /// Writes a consistent, compact copy of the whole database to `path` (which must not exist).
     pub async fn backup_into(&self, path: &Path) -> Result<()> {
         if self.backend == crate::Backend::Postgres {
-            return Err(StoreError::NotOnThisBackend(PG_BACKUP_GUIDANCE.into()));
+            return Err(StoreError::Refused(PG_BACKUP_GUIDANCE.into()));
         }
         sqlx::query("VACUUM INTO $1")
             .bind(path.display().to_string())

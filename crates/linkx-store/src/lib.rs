@@ -58,8 +58,10 @@ pub enum StoreError {
         "storage.url {0:?} is not supported: use sqlite://PATH or postgres://USER@HOST/DATABASE"
     )]
     Unsupported(String),
+    /// The store will not do this here (a backup on PostgreSQL, an import into a store that
+    /// holds a site, a file that is not an export); the message says why and what to do.
     #[error("{0}")]
-    NotOnThisBackend(String),
+    Refused(String),
     #[error("database error: {0}")]
     Sql(#[from] sqlx::Error),
 }

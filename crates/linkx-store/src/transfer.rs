@@ -82,7 +82,7 @@ impl ImportReport {
 }
 
 fn bad_file(why: impl Into<String>) -> StoreError {
-    StoreError::NotOnThisBackend(format!("not a Link Exchange export: {}", why.into()))
+    StoreError::Refused(format!("not a Link Exchange export: {}", why.into()))
 }
 
 fn value_of(row: &AnyRow, i: usize) -> Result<serde_json::Value> {
@@ -135,7 +135,7 @@ impl Store {
         let header = serde_json::json!({
             "format": FORMAT, "version": VERSION, "schema": schema, "counts": counts,
         });
-        let io = |e: std::io::Error| StoreError::NotOnThisBackend(format!("cannot write: {e}"));
+        let io = |e: std::io::Error| StoreError::Refused(format!("cannot write: {e}"));
         writeln!(out, "{header}").map_err(io)?;
         let mut done = 0u64;
         for table in TABLES {
@@ -201,7 +201,7 @@ impl Store {
             .map_err(|e| bad_file(format!("counts: {e}")))?;
         let already: i64 = self.table_counts().await?.values().sum();
         if already > 0 {
-            return Err(StoreError::NotOnThisBackend(format!(
+            return Err(StoreError::Refused(format!(
                 "the target store is not empty ({already} rows): import into a new database"
             )));
         }

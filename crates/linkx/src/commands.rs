@@ -531,11 +531,11 @@ async fn serve(settings: Settings, listen: &str, demo: bool, role: Role) -> anyh
         sync_configured_sources(&settings, &store, now).await?;
     }
     // The demo is ready with its search index; a real site serves while a rebuild runs.
-    if !serves_pages {
-    } else if demo {
+    // (A worker serves no search: its index is left as it is.)
+    if serves_pages && demo {
         crate::search::rebuild_if_out_of_step(&store, &index, must_rebuild).await?;
         state.set_search_ready();
-    } else {
+    } else if serves_pages {
         let (store, index, state) = (store.clone(), index.clone(), state.clone());
         tokio::spawn(async move {
             match crate::search::rebuild_if_out_of_step(&store, &index, must_rebuild).await {
