@@ -80,6 +80,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "clustered",
         include_str!("../migrations/sqlite/0015_clustered.sql"),
     ),
+    (
+        16,
+        "story_time_index",
+        include_str!("../migrations/sqlite/0016_story_time_index.sql"),
+    ),
 ];
 
 /// A migration as `backend` runs it. The files are written for SQLite in SQL both databases
