@@ -226,15 +226,7 @@ impl Catalogue {
 
     /// `msgid` translated with its `{name}` placeholders filled in, as plain text.
     pub fn format(&self, msgid: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-        fill(self.text(msgid), |name, out| {
-            match args.iter().find(|(k, _)| *k == name) {
-                Some((_, value)) => {
-                    let _ = write!(out, "{value}");
-                    true
-                }
-                None => false,
-            }
-        })
+        fill_args(self.text(msgid), args)
     }
 
     /// A time for readers: "27 Nov 2026, 19:36 CET" in English, "27. Nov. 2026, 19:36 CET" in
@@ -351,12 +343,14 @@ pub fn tn(
     n: i64,
     args: &[(&str, &dyn std::fmt::Display)],
 ) -> String {
-    let text = locale().plural(one, other, n);
+    let mut all: Vec<(&str, &dyn std::fmt::Display)> = vec![("n", &n)];
+    all.extend_from_slice(args);
+    fill_args(locale().plural(one, other, n), &all)
+}
+
+/// `text` with each `{name}` that `args` names filled in.
+fn fill_args(text: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
     fill(text, |name, out| {
-        if name == "n" {
-            let _ = write!(out, "{n}");
-            return true;
-        }
         match args.iter().find(|(k, _)| *k == name) {
             Some((_, value)) => {
                 let _ = write!(out, "{value}");

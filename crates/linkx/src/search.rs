@@ -180,12 +180,14 @@ pub async fn follow_once(
         return Ok(newest);
     }
     let mut at = (last - FOLLOW_OVERLAP).max(0);
+    let mut changed = false;
     loop {
         let changes = store.index_changes_after(at, REBUILD_BATCH).await?;
         let Some(&(end, _)) = changes.last() else {
             break;
         };
         at = end;
+        changed |= end > last;
         let mut ids: Vec<i64> = changes.iter().map(|(_, id)| *id).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -200,9 +202,13 @@ pub async fn follow_once(
         })
         .await?;
     }
-    let i = index.clone();
-    blocking(move || i.commit()).await?;
-    rebuild_if_out_of_step(store, index, false).await?;
+    // A quiet round costs one small query: the commit and the count check (a change committed
+    // out of order beyond the overlap shows there) only follow changes.
+    if changed {
+        let i = index.clone();
+        blocking(move || i.commit()).await?;
+        rebuild_if_out_of_step(store, index, false).await?;
+    }
     Ok(at.max(last))
 }
 
