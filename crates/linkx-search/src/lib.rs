@@ -6,6 +6,7 @@
 //! parsed by our own small grammar (`query.rs`) with bounds on size, never by a parser that can
 //! fail on syntax.
 
+mod grams;
 mod query;
 
 pub use query::{MAX_PARTS, MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query};
@@ -13,7 +14,10 @@ pub use query::{MAX_PARTS, MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Mutex;
+
+use grams::{CommonGrams, CommonWords};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
@@ -23,7 +27,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
@@ -36,7 +40,7 @@ const WRITER_MEMORY: usize = 96 * 1024 * 1024;
 const STEMMED: &str = "linkx_en";
 const PLAIN: &str = "linkx_plain";
 /// Bumped when the schema or analysis changes: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 1;
+pub const INDEX_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -146,18 +150,39 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-fn analyzers() -> (TextAnalyzer, TextAnalyzer) {
-    let stemmed = TextAnalyzer::builder(SimpleTokenizer::default())
+/// The analysis of English text: words lowercased, folded to ASCII and stemmed.
+fn english_words() -> TextAnalyzerBuilder<impl Tokenizer> {
+    TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
+}
+
+/// The index's analyzers: English words with their common grams, and other languages' words
+/// as they are (lowercased).
+fn analyzers(common: &CommonWords) -> (TextAnalyzer, TextAnalyzer) {
+    let stemmed = english_words()
+        .filter(CommonGrams {
+            words: common.clone(),
+        })
         .build();
     let plain = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .build();
     (stemmed, plain)
+}
+
+/// Tokens of `text` as `(position, text)`.
+fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        out.push((token.position, token.text.clone()));
+    }
+    out
 }
 
 /// English, or unknown (most feeds do not say): stemmed.
@@ -173,6 +198,10 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
     fields: Fields,
+    /// Query analysis: English words (without grams: a phrase picks its own) and plain words.
+    english: TextAnalyzer,
+    plain: TextAnalyzer,
+    common: CommonWords,
 }
 
 impl SearchIndex {
@@ -215,9 +244,16 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
-        let (stemmed, plain) = analyzers();
+        let mut english = english_words().build();
+        let common = CommonWords::stemmed(&grams::ENGLISH, |w| {
+            analyze(&mut english, w)
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect()
+        });
+        let (stemmed, plain) = analyzers(&common);
         index.tokenizers().register(STEMMED, stemmed);
-        index.tokenizers().register(PLAIN, plain);
+        index.tokenizers().register(PLAIN, plain.clone());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -227,6 +263,9 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(None),
             fields,
+            english,
+            plain,
+            common,
         })
     }
 
@@ -377,10 +416,23 @@ impl SearchIndex {
             }
         };
         let mut found: Vec<(Hit, i64)> = Vec::with_capacity(addresses.len());
+        // A column is opened once per segment: opening reads its block index, which costs more
+        // than reading a value.
+        let mut columns: Vec<Option<(Column<i64>, Column<i64>)>> =
+            vec![None; searcher.segment_readers().len()];
         for (score, address) in addresses {
-            let fields = searcher.segment_reader(address.segment_ord).fast_fields();
-            if let Some(id) = fields.i64("id")?.first(address.doc_id) {
-                let published = fields.i64("published")?.first(address.doc_id).unwrap_or(0);
+            let Some(slot) = columns.get_mut(address.segment_ord as usize) else {
+                continue;
+            };
+            let (ids, times) = match slot {
+                Some(open) => open,
+                None => {
+                    let fields = searcher.segment_reader(address.segment_ord).fast_fields();
+                    slot.insert((fields.i64("id")?, fields.i64("published")?))
+                }
+            };
+            if let Some(id) = ids.first(address.doc_id) {
+                let published = times.first(address.doc_id).unwrap_or(0);
                 found.push((Hit { id, score }, published));
             }
         }
@@ -409,18 +461,10 @@ impl SearchIndex {
         })
     }
 
-    /// Tokens of `text` as the field of `stemmed` (or plain) analysis indexes them.
-    fn tokens(&self, text: &str, stemmed: bool) -> Vec<String> {
-        let name = if stemmed { STEMMED } else { PLAIN };
-        let Some(mut analyzer) = self.index.tokenizers().get(name) else {
-            return Vec::new();
-        };
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
+    /// Words of `text` as `(position, text)`, stemmed (English) or plain.
+    fn tokens(&self, text: &str, stemmed: bool) -> Vec<(usize, String)> {
+        let mut analyzer = if stemmed { &self.english } else { &self.plain }.clone();
+        analyze(&mut analyzer, text)
     }
 
     /// A word or phrase matched in title (boosted) or text, stemmed or plain.
@@ -432,16 +476,25 @@ impl SearchIndex {
             (false, f.title_plain, f.text_plain),
         ] {
             let tokens = self.tokens(words, stemmed);
+            // English fields hold the grams of common words: a phrase asks for them.
+            let terms = if stemmed {
+                self.common.phrase_terms(&tokens)
+            } else {
+                match tokens.first() {
+                    Some(&(first, _)) => tokens.into_iter().map(|(p, t)| (p - first, t)).collect(),
+                    None => Vec::new(),
+                }
+            };
             for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
-                let q: Box<dyn Query> = match tokens.as_slice() {
+                let q: Box<dyn Query> = match terms.as_slice() {
                     [] => continue,
-                    [one] => Box::new(TermQuery::new(
+                    [(_, one)] => Box::new(TermQuery::new(
                         Term::from_field_text(field, one),
                         IndexRecordOption::WithFreqs,
                     )),
-                    many => Box::new(PhraseQuery::new(
+                    many => Box::new(PhraseQuery::new_with_offset(
                         many.iter()
-                            .map(|t| Term::from_field_text(field, t))
+                            .map(|(offset, t)| (*offset, Term::from_field_text(field, t)))
                             .collect(),
                     )),
                 };
@@ -471,7 +524,7 @@ impl SearchIndex {
                 let tokens = self.tokens(value, false);
                 let terms: Vec<(Occur, Box<dyn Query>)> = tokens
                     .iter()
-                    .map(|t| {
+                    .map(|(_, t)| {
                         (
                             Occur::Must,
                             Box::new(TermQuery::new(
