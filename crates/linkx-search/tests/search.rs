@@ -281,3 +281,31 @@ fn phrases_with_common_words_match_exactly() {
         "The president gave the <b>state</b> <b>of the</b> <b>union</b> address"
     );
 }
+
+#[test]
+fn an_article_indexed_again_is_replaced_whether_or_not_it_was_committed() {
+    let index = SearchIndex::in_memory().unwrap();
+    let version = |word: &str| doc(7, "bbc", "Report", &format!("The {word} edition"), 0);
+    // Twice before a commit (stored, then updated within one round).
+    index.upsert(&[version("alpha")]).unwrap();
+    index.upsert(&[version("beta")]).unwrap();
+    index.commit().unwrap();
+    assert_eq!(index.len(), 1);
+    assert!(ids(&index, "alpha", SortBy::Relevance).is_empty());
+    assert_eq!(ids(&index, "beta", SortBy::Relevance), [7]);
+    // Again after the commit.
+    index.upsert(&[version("gamma")]).unwrap();
+    index.commit().unwrap();
+    assert_eq!(index.len(), 1);
+    assert!(ids(&index, "beta", SortBy::Relevance).is_empty());
+    assert_eq!(ids(&index, "gamma", SortBy::Relevance), [7]);
+    // A rebuild adds to a cleared index.
+    index.clear().unwrap();
+    index
+        .add(&[version("delta"), doc(8, "cnn", "Other", "Delta too", 0)])
+        .unwrap();
+    index.commit().unwrap();
+    assert_eq!(index.len(), 2);
+    assert!(ids(&index, "gamma", SortBy::Relevance).is_empty());
+    assert_eq!(ids(&index, "delta", SortBy::Relevance).len(), 2);
+}

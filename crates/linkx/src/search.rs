@@ -49,11 +49,13 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Adds the articles with ids above `after_id` (the ones stored since), calling `progress`
-/// with the count so far after each batch; returns how many.
+/// with the count so far after each batch; returns how many. `fresh`: the index holds none of
+/// them (it was just cleared), so nothing needs replacing.
 async fn index_after(
     store: &Store,
     index: &Arc<SearchIndex>,
     mut after_id: i64,
+    fresh: bool,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> anyhow::Result<u64> {
     let mut done = 0u64;
@@ -66,7 +68,7 @@ async fn index_after(
         done += rows.len() as u64;
         let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
         let i = index.clone();
-        blocking(move || i.upsert(&docs)).await?;
+        blocking(move || if fresh { i.add(&docs) } else { i.upsert(&docs) }).await?;
         progress(done);
     }
     Ok(done)
@@ -96,7 +98,7 @@ pub async fn apply_cli_change(
     }
     match change {
         CliChange::StoredAfter(id) => {
-            index_after(store, &index, id, &mut |_| {}).await?;
+            index_after(store, &index, id, false, &mut |_| {}).await?;
         }
         CliChange::RemovedSource(id) => {
             let i = index.clone();
@@ -122,7 +124,7 @@ pub async fn rebuild(
     let total = u64::try_from(store.count_articles().await?).unwrap_or(0);
     let i = index.clone();
     blocking(move || i.clear()).await?;
-    let done = index_after(store, index, 0, &mut |done| progress(done, total)).await?;
+    let done = index_after(store, index, 0, true, &mut |done| progress(done, total)).await?;
     let i = index.clone();
     blocking(move || i.commit()).await?;
     Ok(done)
@@ -245,22 +247,25 @@ impl SearchSync {
         }
         ids.sort_unstable();
         ids.dedup();
-        let rows = match self.store.index_rows(&ids).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                // Keep them for the next flush rather than losing them.
-                self.note(ids);
-                return Err(e.into());
-            }
-        };
-        let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
-        let count = docs.len();
+        // In batches: a first poll notes tens of thousands of articles, and holding all their
+        // texts at once would double the process's memory.
+        let mut count = 0;
+        for (n, batch) in ids.chunks(REBUILD_BATCH as usize).enumerate() {
+            let rows = match self.store.index_rows(batch).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    // Keep the rest for the next flush rather than losing them.
+                    self.note(ids[n * REBUILD_BATCH as usize..].iter().copied());
+                    return Err(e.into());
+                }
+            };
+            let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
+            count += docs.len();
+            let index = self.index.clone();
+            blocking(move || index.upsert(&docs)).await?;
+        }
         let index = self.index.clone();
-        blocking(move || {
-            index.upsert(&docs)?;
-            index.commit()
-        })
-        .await?;
+        blocking(move || index.commit()).await?;
         Ok(count)
     }
 }
