@@ -199,8 +199,9 @@ fn main() {
         );
     }
 
-    // Queries, from their own seed so that they are the same with a reused index: words of middling frequency (the ones people search for), phrases of two
-    // adjacent words taken from an article, and a word with a source and date filter.
+    // Queries, from their own seed so that a reused index is asked the same ones: words of
+    // middling frequency (the ones people search for), phrases of two adjacent words taken from
+    // an article, and a word with a source and date filter.
     let mut rng = Rng(0x0de7_5eed_f00d_cafe);
     let mut queries: Vec<(&str, String)> = Vec::new();
     for _ in 0..300 {

@@ -65,8 +65,8 @@ impl CommonWords {
     }
 
     /// The terms a phrase of `tokens` (position, text) is found by: a gram for each adjacent
-    /// pair with a common word, and each word that is in no such pair, with positions relative
-    /// to the first token.
+    /// pair of common words, and each word that is in no such pair, with positions relative to
+    /// the first token.
     pub fn phrase_terms(&self, tokens: &[(usize, String)]) -> Vec<(usize, String)> {
         let Some(&(first, _)) = tokens.first() else {
             return Vec::new();
@@ -89,7 +89,7 @@ impl CommonWords {
         terms
     }
 
-    /// Whether two tokens make a gram: adjacent, and one of them common.
+    /// Whether two tokens make a gram: adjacent, and both common.
     fn pairs(&self, a: &(usize, String), b: &(usize, String)) -> bool {
         b.0 == a.0 + 1 && self.contains(&a.1) && self.contains(&b.1)
     }
@@ -97,13 +97,19 @@ impl CommonWords {
 
 fn gram(a: &str, b: &str) -> String {
     let mut s = String::with_capacity(a.len() + b.len() + 1);
-    s.push_str(a);
-    s.push(SEPARATOR);
-    s.push_str(b);
+    write_gram(&mut s, a, b);
     s
 }
 
-/// The token filter: each token, preceded by the gram it closes when there is one.
+/// Replaces `out` with the gram of `a` and `b` (the indexing filter reuses one buffer).
+fn write_gram(out: &mut String, a: &str, b: &str) {
+    out.clear();
+    out.push_str(a);
+    out.push(SEPARATOR);
+    out.push_str(b);
+}
+
+/// The token filter: every token, and between two adjacent common words the gram of the pair.
 #[derive(Clone)]
 pub struct CommonGrams {
     pub words: CommonWords,
@@ -194,10 +200,7 @@ impl<S: TokenStream> TokenStream for CommonGramsStream<'_, S> {
             && let Some(previous) = &self.previous
             && token.position == previous.position + 1
         {
-            self.gram.text.clear();
-            self.gram.text.push_str(&previous.text);
-            self.gram.text.push(SEPARATOR);
-            self.gram.text.push_str(&token.text);
+            write_gram(&mut self.gram.text, &previous.text, &token.text);
             self.gram.position = previous.position;
             self.gram.offset_from = previous.offset_from;
             self.gram.offset_to = token.offset_to;
