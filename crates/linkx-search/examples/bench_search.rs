@@ -3,11 +3,13 @@
 //!
 //!     cargo run --release -p linkx-search --example bench_search -- [ARTICLES] [DIR]
 //!
-//! ARTICLES defaults to 1,000,000; DIR to a temporary directory (removed afterwards).
+//! ARTICLES defaults to 1,000,000; DIR to a temporary directory (removed afterwards). An index
+//! of ARTICLES articles already in DIR is queried again as it is. `SLOW_MS=15` lists the
+//! queries slower than 15 ms; `SETTLE=1` lets background merges finish before querying.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use linkx_search::{IndexDoc, SearchIndex, SortBy, parse_query};
+use linkx_search::{IndexDoc, Sample, SearchIndex, SortBy, parse_query};
 use std::time::Instant;
 
 /// A small deterministic generator (xorshift), so every run indexes the same corpus.
@@ -163,10 +165,36 @@ fn main() {
     let mut text_bytes = 0u64;
     let batch = 10_000;
     let mut id = if reuse { count + 1 } else { 1 };
+    // As `linkx reindex` does, the index first learns its frequent words from a sample of
+    // 20,000 articles (here the first ones: generated articles are alike throughout).
+    let mut first: Vec<Vec<IndexDoc>> = Vec::new();
+    if !reuse {
+        let mut sample = Sample::default();
+        while first.len() < 2 && id + first.len() as i64 * batch <= count {
+            let from = id + first.len() as i64 * batch;
+            let docs: Vec<IndexDoc> = (from..(from + batch).min(count + 1))
+                .map(|i| article(i, &mut rng, &zipf, &words))
+                .collect();
+            let started = Instant::now();
+            sample.add(&docs);
+            indexing += started.elapsed().as_secs_f64();
+            first.push(docs);
+        }
+        let started = Instant::now();
+        index.clear(&sample).expect("learn");
+        indexing += started.elapsed().as_secs_f64();
+        println!(
+            "learning frequent words from {} articles",
+            sample.articles()
+        );
+    }
+    let mut first = first.into_iter();
     while id <= count {
-        let docs: Vec<IndexDoc> = (id..(id + batch).min(count + 1))
-            .map(|i| article(i, &mut rng, &zipf, &words))
-            .collect();
+        let docs: Vec<IndexDoc> = first.next().unwrap_or_else(|| {
+            (id..(id + batch).min(count + 1))
+                .map(|i| article(i, &mut rng, &zipf, &words))
+                .collect()
+        });
         text_bytes += docs
             .iter()
             .map(|d| (d.text.len() + d.title.len()) as u64)
@@ -179,6 +207,7 @@ fn main() {
     let started = Instant::now();
     index.commit().expect("commit");
     indexing += started.elapsed().as_secs_f64();
+    println!("the index pairs {} frequent words", index.gram_words());
     let size = dir_size(&dir);
     println!(
         "indexed {count} articles ({:.0} MB of text) in {indexing:.1} s: {:.0} articles/s; index {:.0} MB ({:.0} bytes/article), {} segments",
@@ -232,6 +261,8 @@ fn main() {
             ),
         ));
     }
+    // SLOW_MS=15 lists the queries that took longer than 15 ms.
+    let slow_ms: Option<f64> = std::env::var("SLOW_MS").ok().and_then(|v| v.parse().ok());
     for kind in [
         "single word",
         "phrase, content words",
@@ -249,6 +280,15 @@ fn main() {
                 let started = Instant::now();
                 let results = index.search(&parsed, sort, 500, 0).expect("search");
                 times.push(started.elapsed().as_secs_f64() * 1000.0);
+                if let Some(slow) = slow_ms
+                    && times.last().is_some_and(|&t| t > slow)
+                {
+                    println!(
+                        "  slow: {q} ({sort:?}) {:.1} ms, {} matches",
+                        times.last().unwrap_or(&0.0),
+                        results.total
+                    );
+                }
                 hits += results.total;
             }
             times.sort_by(f64::total_cmp);

@@ -8,15 +8,18 @@
 
 mod grams;
 mod query;
+mod stem;
 
 pub use query::{MAX_PARTS, MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query};
 
-use std::collections::HashSet;
+use rustc_hash::FxBuildHasher;
+use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
-use grams::{CommonGrams, CommonWords};
+use grams::{CommonGrams, GramWords};
+use stem::CachedStemmer;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{
@@ -27,8 +30,8 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    TextAnalyzerBuilder, Tokenizer,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
@@ -41,7 +44,7 @@ const WRITER_MEMORY: usize = 96 * 1024 * 1024;
 const STEMMED: &str = "linkx_en";
 const PLAIN: &str = "linkx_plain";
 /// Bumped when the schema or analysis changes: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -157,15 +160,15 @@ fn english_words() -> TextAnalyzerBuilder<impl Tokenizer> {
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
+        .filter(CachedStemmer)
 }
 
-/// The index's analyzers: English words with their common grams, and other languages' words
-/// as they are (lowercased).
-fn analyzers(common: &CommonWords) -> (TextAnalyzer, TextAnalyzer) {
+/// The index's analyzers: English words with the grams of frequent words, and other
+/// languages' words as they are (lowercased).
+fn analyzers(grams: &Arc<GramWords>) -> (TextAnalyzer, TextAnalyzer) {
     let stemmed = english_words()
         .filter(CommonGrams {
-            words: common.clone(),
+            words: grams.clone(),
         })
         .build();
     let plain = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -186,6 +189,74 @@ fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// The words of `text` as `analyzer` leaves them.
+fn words_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    analyze(analyzer, text)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// Which words articles of the archive hold, counted over a sample when the index is rebuilt:
+/// the pairs of frequent words become grams (see `grams.rs`).
+pub struct Sample {
+    analyzer: TextAnalyzer,
+    /// Per analysed word, the articles holding it and its occurrences.
+    counts: HashMap<String, (u32, u64), FxBuildHasher>,
+    articles: u32,
+}
+
+impl Default for Sample {
+    fn default() -> Sample {
+        Sample {
+            analyzer: english_words().build(),
+            counts: HashMap::default(),
+            articles: 0,
+        }
+    }
+}
+
+impl Sample {
+    /// Counts the words of articles analysed as English (the fields that hold grams).
+    pub fn add(&mut self, docs: &[IndexDoc]) {
+        let mut words: Vec<String> = Vec::new();
+        for doc in docs.iter().filter(|d| is_english(d.language.as_deref())) {
+            words.clear();
+            for text in [&doc.title, &doc.text] {
+                let mut stream = self.analyzer.token_stream(text);
+                while stream.advance() {
+                    words.push(stream.token().text.clone());
+                }
+            }
+            words.sort_unstable();
+            for run in words.chunk_by(|a, b| a == b) {
+                let (holding, occurrences) = match self.counts.get_mut(&run[0]) {
+                    Some(counts) => counts,
+                    None => self.counts.entry(run[0].clone()).or_insert((0, 0)),
+                };
+                *holding += 1;
+                *occurrences += run.len() as u64;
+            }
+            self.articles += 1;
+        }
+    }
+
+    /// Articles counted so far.
+    pub fn articles(&self) -> u32 {
+        self.articles
+    }
+
+    fn gram_words(&self, analyze: impl FnMut(&str) -> Vec<String>) -> GramWords {
+        GramWords::learn(
+            self.counts
+                .iter()
+                .map(|(w, &(holding, occurrences))| (w.clone(), holding, occurrences)),
+            self.articles,
+            analyze,
+        )
+    }
+}
+
 /// English, or unknown (most feeds do not say): stemmed.
 fn is_english(language: Option<&str>) -> bool {
     language.is_none_or(|l| {
@@ -204,7 +275,11 @@ pub struct SearchIndex {
     /// Query analysis: English words (without grams: a phrase picks its own) and plain words.
     english: TextAnalyzer,
     plain: TextAnalyzer,
-    common: CommonWords,
+    /// The words whose pairs the searched segments hold as grams; kept in each commit (its
+    /// payload), so the table and the segments analysed with it change together.
+    grams: RwLock<Arc<GramWords>>,
+    /// The table the writer analyses with since a rebuild started, until its commit.
+    next_grams: Mutex<Option<Arc<GramWords>>>,
 }
 
 impl SearchIndex {
@@ -248,13 +323,16 @@ impl SearchIndex {
 
     fn with_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
         let mut english = english_words().build();
-        let common = CommonWords::stemmed(&grams::ENGLISH, |w| {
-            analyze(&mut english, w)
-                .into_iter()
-                .map(|(_, t)| t)
-                .collect()
-        });
-        let (stemmed, plain) = analyzers(&common);
+        // An index's first commit keeps the English table.
+        let grams = match index.load_metas()?.payload {
+            Some(text) => GramWords::parse(&text).map_err(|message| SearchError::Open {
+                path: String::new(),
+                message: format!("{message}; run `linkx reindex`"),
+            })?,
+            None => GramWords::english(|w| words_of(&mut english, w)),
+        };
+        let grams = Arc::new(grams);
+        let (stemmed, plain) = analyzers(&grams);
         index.tokenizers().register(STEMMED, stemmed);
         index.tokenizers().register(PLAIN, plain.clone());
         let reader = index
@@ -269,8 +347,19 @@ impl SearchIndex {
             fields,
             english,
             plain,
-            common,
+            grams: RwLock::new(grams),
+            next_grams: Mutex::new(None),
         })
+    }
+
+    /// The gram words the searched segments were analysed with.
+    fn grams(&self) -> Arc<GramWords> {
+        self.grams.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// How many words the index pairs as grams (learnt when it was last rebuilt).
+    pub fn gram_words(&self) -> usize {
+        self.grams().len()
     }
 
     /// Deletes everything in `dir` so [`SearchIndex::open`] starts afresh.
@@ -372,8 +461,25 @@ impl SearchIndex {
         })
     }
 
-    /// Removes everything (before a rebuild).
-    pub fn clear(&self) -> Result<(), SearchError> {
+    /// Removes everything, before a rebuild, and learns from `sample` (articles of the archive)
+    /// which words to pair as grams. Searches see the index as it was until the next commit.
+    pub fn clear(&self, sample: &Sample) -> Result<(), SearchError> {
+        let mut english = self.english.clone();
+        let learnt = sample.gram_words(|w| words_of(&mut english, w));
+        {
+            let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let mut next = self.next_grams.lock().unwrap_or_else(|p| p.into_inner());
+            let in_use = next.clone().unwrap_or_else(|| self.grams());
+            if learnt != *in_use {
+                // A writer analyses with the table it started with: the new table needs a new
+                // writer (the old one's uncommitted changes go; everything is re-added).
+                *writer = None;
+                let learnt = Arc::new(learnt);
+                let (stemmed, _) = analyzers(&learnt);
+                self.index.tokenizers().register(STEMMED, stemmed);
+                *next = Some(learnt);
+            }
+        }
         self.with_writer(|writer, _| {
             writer.delete_all_documents()?;
             Ok(())
@@ -384,10 +490,18 @@ impl SearchIndex {
     pub fn commit(&self) -> Result<(), SearchError> {
         let mut uncommitted = self.uncommitted.lock().unwrap_or_else(|p| p.into_inner());
         self.with_writer(|writer, _| {
-            writer.commit()?;
+            let mut next = self.next_grams.lock().unwrap_or_else(|p| p.into_inner());
+            let grams = next.clone().unwrap_or_else(|| self.grams());
+            let mut commit = writer.prepare_commit()?;
+            commit.set_payload(&grams.to_text());
+            commit.commit()?;
+            // Searches wait while the segments and their table change together.
+            let mut searched = self.grams.write().unwrap_or_else(|p| p.into_inner());
+            self.reader.reload()?;
+            *searched = grams;
+            *next = None;
             Ok(())
         })?;
-        self.reader.reload()?;
         uncommitted.clear();
         Ok(())
     }
@@ -425,8 +539,11 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
     ) -> Result<SearchResults, SearchError> {
-        let compiled = self.compile(query);
-        let searcher = self.reader.searcher();
+        let (compiled, searcher) = {
+            // The table and the segments are taken together (a commit may change both).
+            let grams = self.grams.read().unwrap_or_else(|p| p.into_inner());
+            (self.compile(query, &grams), self.reader.searcher())
+        };
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
             SortBy::Relevance => searcher.search(&compiled, &(top.order_by_score(), Count))?,
@@ -494,7 +611,7 @@ impl SearchIndex {
     }
 
     /// A word or phrase matched in title (boosted) or text, stemmed or plain.
-    fn words_query(&self, words: &str) -> Option<Box<dyn Query>> {
+    fn words_query(&self, words: &str, grams: &GramWords) -> Option<Box<dyn Query>> {
         let f = self.fields;
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (stemmed, title, text) in [
@@ -502,9 +619,9 @@ impl SearchIndex {
             (false, f.title_plain, f.text_plain),
         ] {
             let tokens = self.tokens(words, stemmed);
-            // English fields hold the grams of common words: a phrase asks for them.
+            // English fields hold the grams of frequent words: a phrase asks for them.
             let terms = if stemmed {
-                self.common.phrase_terms(&tokens)
+                grams.phrase_terms(&tokens)
             } else {
                 match tokens.first() {
                     Some(&(first, _)) => tokens.into_iter().map(|(p, t)| (p - first, t)).collect(),
@@ -531,17 +648,17 @@ impl SearchIndex {
             .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
     }
 
-    fn compile(&self, q: &ParsedQuery) -> BooleanQuery {
+    fn compile(&self, q: &ParsedQuery, grams: &GramWords) -> BooleanQuery {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for words in q.words() {
             // A word that analysis drops entirely (punctuation) adds no condition.
-            if let Some(query) = self.words_query(words) {
+            if let Some(query) = self.words_query(words, grams) {
                 clauses.push((Occur::Must, query));
             }
         }
         for words in &q.excluded {
-            if let Some(query) = self.words_query(words) {
+            if let Some(query) = self.words_query(words, grams) {
                 clauses.push((Occur::MustNot, query));
             }
         }

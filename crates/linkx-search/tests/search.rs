@@ -300,7 +300,7 @@ fn an_article_indexed_again_is_replaced_whether_or_not_it_was_committed() {
     assert!(ids(&index, "beta", SortBy::Relevance).is_empty());
     assert_eq!(ids(&index, "gamma", SortBy::Relevance), [7]);
     // A rebuild adds to a cleared index.
-    index.clear().unwrap();
+    index.clear(&linkx_search::Sample::default()).unwrap();
     index
         .add(&[version("delta"), doc(8, "cnn", "Other", "Delta too", 0)])
         .unwrap();
@@ -308,4 +308,60 @@ fn an_article_indexed_again_is_replaced_whether_or_not_it_was_committed() {
     assert_eq!(index.len(), 2);
     assert!(ids(&index, "gamma", SortBy::Relevance).is_empty());
     assert_eq!(ids(&index, "delta", SortBy::Relevance).len(), 2);
+}
+
+#[test]
+fn a_rebuilt_index_learns_its_frequent_words_and_phrases_still_match_exactly() {
+    // 1,500 articles that all mention drones and mostly strikes: "drone strike" is a phrase
+    // the archive is full of, so a rebuilt index pairs the two words.
+    let docs: Vec<IndexDoc> = (1..=1_500)
+        .map(|id| {
+            let text = match id % 3 {
+                0 => "Officials said the drone strike hit the port at dawn.",
+                1 => "A strike by a drone was reported; the port was closed.",
+                _ => "The drone was seen over the port.",
+            };
+            doc(id, "wire", &format!("Report {id}"), text, id % 30)
+        })
+        .collect();
+    let every = |query: &str, index: &SearchIndex| {
+        let q = parse_query(query).unwrap();
+        let results = index.search(&q, SortBy::Newest, 2_000, 0).unwrap();
+        let mut ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids.len(), results.total);
+        ids
+    };
+    let adjacent: Vec<i64> = (1..=1_500).filter(|id| id % 3 == 0).collect();
+    let apart: Vec<i64> = (1..=1_500).filter(|id| id % 3 == 1).collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let index = SearchIndex::open(&path).unwrap();
+    index.upsert(&docs).unwrap();
+    index.commit().unwrap();
+    let english = index.gram_words();
+    assert_eq!(every("\"drone strike\"", &index), adjacent);
+
+    let mut sample = linkx_search::Sample::default();
+    sample.add(&docs);
+    assert_eq!(sample.articles(), 1_500);
+    index.clear(&sample).unwrap();
+    // Until the rebuild commits, searches see the index as it was.
+    assert_eq!(every("\"drone strike\"", &index), adjacent);
+    index.add(&docs).unwrap();
+    index.commit().unwrap();
+    assert_ne!(
+        index.gram_words(),
+        english,
+        "the archive's own words are learnt"
+    );
+    for index in [index, SearchIndex::open(&path).unwrap()] {
+        assert_eq!(every("\"drone strike\"", &index), adjacent);
+        assert_eq!(every("\"the drone strike hit the port\"", &index), adjacent);
+        assert_eq!(every("\"strike by a drone\"", &index), apart);
+        assert_eq!(every("\"drone was\"", &index).len(), 1_000);
+        assert!(every("\"strike drone\"", &index).is_empty());
+        assert_eq!(every("drone -\"drone strike\"", &index).len(), 1_000);
+    }
 }

@@ -3,7 +3,7 @@
 //! derived data: when it is missing, damaged, from another version or out of step with the
 //! store, it is rebuilt from the store, and the site serves meanwhile.
 
-use linkx_search::{IndexDoc, SearchIndex};
+use linkx_search::{IndexDoc, Sample, SearchIndex};
 use linkx_store::{IndexRow, Store};
 use std::path::Path;
 use std::sync::Arc;
@@ -11,6 +11,10 @@ use std::sync::Mutex;
 
 /// Articles read from the store per batch while rebuilding.
 const REBUILD_BATCH: i64 = 2_000;
+/// A rebuilt index learns which words are frequent from this many articles, read in
+/// [`SAMPLE_RUNS`] runs spread over the archive.
+const SAMPLE_ARTICLES: i64 = 20_000;
+const SAMPLE_RUNS: i64 = 100;
 
 pub fn index_doc(row: IndexRow) -> IndexDoc {
     IndexDoc {
@@ -121,13 +125,35 @@ pub async fn rebuild(
     index: &Arc<SearchIndex>,
     mut progress: impl FnMut(u64, u64) + Send,
 ) -> anyhow::Result<u64> {
-    let total = u64::try_from(store.count_articles().await?).unwrap_or(0);
+    let count = store.count_articles().await?;
+    let total = u64::try_from(count).unwrap_or(0);
+    let sample = sample(store, count).await?;
     let i = index.clone();
-    blocking(move || i.clear()).await?;
+    blocking(move || i.clear(&sample)).await?;
     let done = index_after(store, index, 0, true, &mut |done| progress(done, total)).await?;
     let i = index.clone();
     blocking(move || i.commit()).await?;
     Ok(done)
+}
+
+/// Counts the words of articles spread over the archive: runs start at even steps of the id
+/// range `count` articles would span if their ids were dense.
+async fn sample(store: &Store, count: i64) -> anyhow::Result<Sample> {
+    let mut sample = Sample::default();
+    let run = SAMPLE_ARTICLES / SAMPLE_RUNS;
+    let step = (count / SAMPLE_RUNS).max(run);
+    let mut start = 0;
+    while i64::from(sample.articles()) < SAMPLE_ARTICLES {
+        let rows = store.index_rows_after(start, run).await?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        // Never the same article twice, however sparse the ids.
+        start = (start + step).max(last.id);
+        let docs: Vec<IndexDoc> = rows.into_iter().map(index_doc).collect();
+        sample.add(&docs);
+    }
+    Ok(sample)
 }
 
 /// Rebuilds when the index does not hold exactly the store's articles (a `linkx source remove`

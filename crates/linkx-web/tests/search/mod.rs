@@ -33,7 +33,7 @@ async fn index_all(store: &Store, index: &SearchIndex) {
             published_at: r.published_at,
         })
         .collect();
-    index.clear().unwrap();
+    index.clear(&linkx_search::Sample::default()).unwrap();
     index.upsert(&docs).unwrap();
     index.commit().unwrap();
 }
