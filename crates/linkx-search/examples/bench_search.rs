@@ -169,7 +169,7 @@ fn main() {
     // 20,000 articles (here the first ones: generated articles are alike throughout).
     let mut first: Vec<Vec<IndexDoc>> = Vec::new();
     if !reuse {
-        let mut sample = Sample::default();
+        let mut sample = Sample::new(count as u64);
         while first.len() < 2 && id + first.len() as i64 * batch <= count {
             let from = id + first.len() as i64 * batch;
             let docs: Vec<IndexDoc> = (from..(from + batch).min(count + 1))

@@ -38,6 +38,10 @@ pub const MIN_SAMPLE: u32 = 1_000;
 /// The most words a learnt table keeps (the most frequent).
 const MAX_WORDS: usize = 4_096;
 
+/// An index learns again when its archive has grown this many times over since it last learnt
+/// (see [`GramWords::stale`]).
+const GROWTH: u64 = 4;
+
 /// The commonest words of English news text (function words and reporting verbs), as the
 /// analysis chain lowercases and stems them before this filter sees them: the words of an index
 /// whose archive was too small to learn from, any pair of them a gram.
@@ -81,6 +85,8 @@ fn makes_gram(a: Frequency, b: Frequency) -> bool {
 #[derive(Clone, Debug, PartialEq)]
 pub struct GramWords {
     words: HashMap<Box<str>, Frequency, FxBuildHasher>,
+    /// Articles in the archive when the table was learnt (0: never learnt).
+    archive: u64,
 }
 
 /// First line of a kept table.
@@ -95,18 +101,22 @@ impl GramWords {
             .flat_map(|w| analyze(w))
             .map(|w| (w.into_boxed_str(), Frequency::ENGLISH))
             .collect();
-        GramWords { words }
+        GramWords { words, archive: 0 }
     }
 
     /// The table learnt from `counts` (word, articles holding it, occurrences) over `articles`
-    /// articles; the English table when there are too few articles.
+    /// articles of an archive of `archive`; the English table when there are too few articles.
     pub fn learn(
         counts: impl IntoIterator<Item = (String, u32, u64)>,
         articles: u32,
+        archive: u64,
         analyze: impl FnMut(&str) -> Vec<String>,
     ) -> GramWords {
         if articles < MIN_SAMPLE {
-            return GramWords::english(analyze);
+            return GramWords {
+                archive,
+                ..GramWords::english(analyze)
+            };
         }
         let mut frequent: Vec<(String, Frequency)> = counts
             .into_iter()
@@ -136,6 +146,7 @@ impl GramWords {
                 .into_iter()
                 .map(|(w, f)| (w.into_boxed_str(), f))
                 .collect(),
+            archive,
         }
     }
 
@@ -144,13 +155,20 @@ impl GramWords {
         self.words.len()
     }
 
+    /// Whether an index of `articles` should learn its words again: it has enough to learn
+    /// from and has grown [`GROWTH`] times over since it learnt (a site that started empty
+    /// learns at 1,000 articles, then 4,000, 16,000…: rebuilding costs a third of the archive's
+    /// indexing once more, in all).
+    pub fn stale(&self, articles: u64) -> bool {
+        articles >= u64::from(MIN_SAMPLE) && articles >= GROWTH * self.archive.max(1)
+    }
+
     /// The table as kept with the index: most frequent first.
     pub fn to_text(&self) -> String {
         let mut words: Vec<(&str, Frequency)> =
             self.words.iter().map(|(w, f)| (&**w, *f)).collect();
         words.sort_by(|a, b| b.1.share.total_cmp(&a.1.share).then_with(|| a.0.cmp(b.0)));
-        let mut out = String::from(FILE_HEADER);
-        out.push('\n');
+        let mut out = format!("{FILE_HEADER}\narchive\t{}\n", self.archive);
         for (word, f) in words {
             out.push_str(&format!("{}\t{}\t{word}\n", f.share, f.per_article));
         }
@@ -163,6 +181,11 @@ impl GramWords {
         if lines.next() != Some(FILE_HEADER) {
             return Err("not a gram word table".into());
         }
+        let archive = lines
+            .next()
+            .and_then(|l| l.strip_prefix("archive\t"))
+            .and_then(|n| n.parse().ok())
+            .ok_or("gram word table: no archive size")?;
         let mut words = HashMap::with_hasher(FxBuildHasher);
         for (n, line) in lines.enumerate() {
             let mut parts = line.splitn(3, '\t');
@@ -175,11 +198,11 @@ impl GramWords {
                 valid.then_some((word?, Frequency { share, per_article }))
             })();
             let Some((word, frequency)) = parsed else {
-                return Err(format!("gram word table, line {}: {line:?}", n + 2));
+                return Err(format!("gram word table, line {}: {line:?}", n + 3));
             };
             words.insert(word.into(), frequency);
         }
-        Ok(GramWords { words })
+        Ok(GramWords { words, archive })
     }
 
     /// How frequent `word` is ([`Frequency::RARE`] for a word not in the table).
@@ -373,9 +396,12 @@ mod tests {
             ("attack", 60, 60),
             ("kadhimi", 10, 10),
         ];
-        GramWords::learn(counts.map(|(w, n, o)| (w.to_string(), n, o)), 1000, |w| {
-            vec![w.to_string()]
-        })
+        GramWords::learn(
+            counts.map(|(w, n, o)| (w.to_string(), n, o)),
+            1000,
+            5000,
+            |w| vec![w.to_string()],
+        )
     }
 
     fn tokens(text: &str) -> Vec<(usize, String, usize, usize)> {
@@ -442,7 +468,7 @@ mod tests {
         assert_eq!(w.frequency("kadhimi"), Frequency::RARE);
         assert_eq!(GramWords::parse(&w.to_text()), Ok(w.clone()));
         // Too few articles to learn from: the English words, any two a gram.
-        let few = GramWords::learn([("kadhimi".to_string(), 10, 10)], 10, |w| {
+        let few = GramWords::learn([("kadhimi".to_string(), 10, 10)], 10, 10, |w| {
             vec![w.to_string()]
         });
         assert_eq!(few.len(), ENGLISH.len());
@@ -453,6 +479,10 @@ mod tests {
         let damaged = w.to_text().replace("\tthe", " the");
         assert!(GramWords::parse(&damaged).unwrap_err().contains("line"));
         assert!(GramWords::parse(&w.to_text().replace("0.2\t", "7\t")).is_err());
+        assert!(GramWords::parse(&w.to_text().replace("archive\t5000", "")).is_err());
+        // Learnt at 5,000 articles: again at 20,000; the English table at 1,000.
+        assert!(!w.stale(19_999) && w.stale(20_000));
+        assert!(!few.stale(999) && few.stale(1_000));
     }
 
     #[test]

@@ -204,19 +204,27 @@ pub struct Sample {
     /// Per analysed word, the articles holding it and its occurrences.
     counts: HashMap<String, (u32, u64), FxBuildHasher>,
     articles: u32,
+    /// Articles in the whole archive.
+    archive: u64,
 }
 
 impl Default for Sample {
     fn default() -> Sample {
-        Sample {
-            analyzer: english_words().build(),
-            counts: HashMap::default(),
-            articles: 0,
-        }
+        Sample::new(0)
     }
 }
 
 impl Sample {
+    /// A sample of an archive of `archive` articles.
+    pub fn new(archive: u64) -> Sample {
+        Sample {
+            analyzer: english_words().build(),
+            counts: HashMap::default(),
+            articles: 0,
+            archive,
+        }
+    }
+
     /// Counts the words of articles analysed as English (the fields that hold grams).
     pub fn add(&mut self, docs: &[IndexDoc]) {
         let mut words: Vec<String> = Vec::new();
@@ -252,6 +260,7 @@ impl Sample {
                 .iter()
                 .map(|(w, &(holding, occurrences))| (w.clone(), holding, occurrences)),
             self.articles,
+            self.archive.max(u64::from(self.articles)),
             analyze,
         )
     }
@@ -360,6 +369,12 @@ impl SearchIndex {
     /// How many words the index pairs as grams (learnt when it was last rebuilt).
     pub fn gram_words(&self) -> usize {
         self.grams().len()
+    }
+
+    /// Whether the archive has grown enough since the index learnt its frequent words that a
+    /// rebuild (which learns them again) is worth it.
+    pub fn wants_relearning(&self) -> bool {
+        self.grams().stale(self.len())
     }
 
     /// Deletes everything in `dir` so [`SearchIndex::open`] starts afresh.

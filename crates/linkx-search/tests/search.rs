@@ -342,8 +342,12 @@ fn a_rebuilt_index_learns_its_frequent_words_and_phrases_still_match_exactly() {
     index.commit().unwrap();
     let english = index.gram_words();
     assert_eq!(every("\"drone strike\"", &index), adjacent);
+    assert!(
+        index.wants_relearning(),
+        "1,500 articles and nothing learnt yet"
+    );
 
-    let mut sample = linkx_search::Sample::default();
+    let mut sample = linkx_search::Sample::new(1_500);
     sample.add(&docs);
     assert_eq!(sample.articles(), 1_500);
     index.clear(&sample).unwrap();
@@ -356,6 +360,7 @@ fn a_rebuilt_index_learns_its_frequent_words_and_phrases_still_match_exactly() {
         english,
         "the archive's own words are learnt"
     );
+    assert!(!index.wants_relearning());
     for index in [index, SearchIndex::open(&path).unwrap()] {
         assert_eq!(every("\"drone strike\"", &index), adjacent);
         assert_eq!(every("\"the drone strike hit the port\"", &index), adjacent);

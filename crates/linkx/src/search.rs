@@ -139,7 +139,7 @@ pub async fn rebuild(
 /// Counts the words of articles spread over the archive: runs start at even steps of the id
 /// range `count` articles would span if their ids were dense.
 async fn sample(store: &Store, count: i64) -> anyhow::Result<Sample> {
-    let mut sample = Sample::default();
+    let mut sample = Sample::new(u64::try_from(count).unwrap_or(0));
     let run = SAMPLE_ARTICLES / SAMPLE_RUNS;
     let step = (count / SAMPLE_RUNS).max(run);
     let mut start = 0;
@@ -157,14 +157,15 @@ async fn sample(store: &Store, count: i64) -> anyhow::Result<Sample> {
 }
 
 /// Rebuilds when the index does not hold exactly the store's articles (a `linkx source remove`
-/// or `linkx import` in another process, or a crash before a commit). Returns whether it did.
+/// or `linkx import` in another process, or a crash before a commit), or when the archive has
+/// grown enough to learn its frequent words again. Returns whether it did.
 pub async fn rebuild_if_out_of_step(
     store: &Store,
     index: &Arc<SearchIndex>,
     must: bool,
 ) -> anyhow::Result<bool> {
     let stored = u64::try_from(store.count_articles().await?).unwrap_or(0);
-    if !must && index.len() == stored {
+    if !must && index.len() == stored && !index.wants_relearning() {
         return Ok(false);
     }
     let indexed = rebuild(store, index, |_, _| {}).await?;
