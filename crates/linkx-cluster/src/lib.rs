@@ -8,7 +8,9 @@
 
 mod text;
 
-use std::collections::HashMap;
+/// Keys are ids and hashes already: the fast hasher suffices (and the engine's results never
+/// depend on iteration order).
+type HashMap<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;
 use text::{Terms, content_hash, minhash, tokens};
 
 /// One item to place: an article (or a corpus line).
@@ -73,6 +75,9 @@ impl Default for Config {
 /// Terms of an item used to look up its neighbours.
 const QUERY_TERMS: usize = 24;
 
+/// The end of a band chain.
+const NO_DOC: u32 = u32::MAX;
+
 enum Placement {
     /// The story is already decided (restoring from the store).
     Known(u64),
@@ -102,14 +107,18 @@ pub struct Clusterer {
     terms: Terms,
     /// Documents containing each term (for IDF).
     df: Vec<u32>,
-    /// Term → (doc index, weight in that doc's normalised vector), oldest first.
+    /// Term → (doc index, weight in that doc's normalised vector), oldest first; only the
+    /// newest `max_postings` count (a list is trimmed when it reaches twice that).
     postings: Vec<Vec<(u32, f32)>>,
     /// Exact content → first doc with it.
     by_hash: HashMap<u64, usize>,
     /// The first item with each lead (opening words), for teasers of it.
     by_lead: HashMap<u64, usize>,
-    /// LSH bands of the MinHash signatures → docs.
-    bands: HashMap<(u8, u64), Vec<u32>>,
+    /// LSH band key (band and rows hashed together) → the newest doc with it…
+    band_heads: HashMap<u64, u32>,
+    /// …and per doc and band, the previous doc with the same key ([`NO_DOC`] at the end): one
+    /// number per band per doc rather than a list per key.
+    band_chain: Vec<u32>,
     docs: Vec<Doc>,
     stories: HashMap<u64, Story>,
     next_story: u64,
@@ -123,11 +132,12 @@ impl Clusterer {
             terms: Terms::default(),
             df: Vec::new(),
             postings: Vec::new(),
-            by_hash: HashMap::new(),
-            by_lead: HashMap::new(),
-            bands: HashMap::new(),
+            by_hash: HashMap::default(),
+            by_lead: HashMap::default(),
+            band_heads: HashMap::default(),
+            band_chain: Vec::new(),
             docs: Vec::new(),
-            stories: HashMap::new(),
+            stories: HashMap::default(),
             next_story: 1,
             newest: i64::MIN,
         }
@@ -253,19 +263,17 @@ impl Clusterer {
         }
         let mut best: Option<(usize, f32)> = None;
         for (band, key) in text::bands(signature) {
-            for &d in self
-                .bands
-                .get(&(band, key))
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-            {
-                let d = d as usize;
+            let mut next = self.band_heads.get(&key).copied().unwrap_or(NO_DOC);
+            while next != NO_DOC {
+                let d = next as usize;
+                next = self.band_chain[d * text::BANDS + band];
                 if !self.is_open(d, published) {
                     continue;
                 }
                 let similarity = text::estimate_jaccard(signature, &self.docs[d].signature);
+                // The most similar; on a tie, the earliest.
                 if similarity >= self.config.near_duplicate
-                    && best.is_none_or(|(_, s)| similarity > s)
+                    && best.is_none_or(|(b, s)| similarity > s || (similarity == s && d < b))
                 {
                     best = Some((d, similarity));
                 }
@@ -291,7 +299,7 @@ impl Clusterer {
 
     /// TF-IDF vector (L2-normalised) of an item; title terms count twice.
     fn vectorize(&mut self, title: &str, text: &str) -> Vec<(u32, f32)> {
-        let mut counts: HashMap<u32, f32> = HashMap::new();
+        let mut counts: HashMap<u32, f32> = HashMap::default();
         for (words, weight) in [
             (text::content_tokens(title), 2.0),
             (text::content_tokens(text), 1.0),
@@ -342,13 +350,10 @@ impl Clusterer {
         // in a cosine but have the longest posting lists, only complete the candidates' scores.
         let mut query: Vec<(u32, f32)> = vector.to_vec();
         query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut similarity: HashMap<u32, f32> = HashMap::with_capacity(256);
+        let mut similarity: HashMap<u32, f32> =
+            HashMap::with_capacity_and_hasher(256, Default::default());
         for (rank, &(term, weight)) in query.iter().enumerate() {
-            let postings = self
-                .postings
-                .get(term as usize)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
+            let postings = self.postings(term);
             if rank < QUERY_TERMS {
                 for &(doc, w) in postings {
                     *similarity.entry(doc).or_insert(0.0) += weight * w;
@@ -390,19 +395,33 @@ impl Clusterer {
         hash: u64,
         signature: &[u32; text::SIGNATURE],
     ) {
-        let id = u32::try_from(doc).unwrap_or(u32::MAX);
+        let id = u32::try_from(doc).unwrap_or(NO_DOC);
+        let cap = self.config.max_postings;
         for &(term, weight) in vector {
             let list = &mut self.postings[term as usize];
-            list.push((id, weight));
-            if list.len() > self.config.max_postings {
-                let excess = list.len() - self.config.max_postings;
-                list.drain(..excess);
+            // Trimmed in one move when twice the cap (not one element per push at the cap).
+            if list.len() >= 2 * cap.max(1) {
+                list.drain(..list.len() - cap);
             }
+            list.push((id, weight));
         }
         self.by_hash.entry(hash).or_insert(doc);
+        self.band_chain
+            .resize(self.band_chain.len().max((doc + 1) * text::BANDS), NO_DOC);
         for (band, key) in text::bands(signature) {
-            self.bands.entry((band, key)).or_default().push(id);
+            let previous = self.band_heads.insert(key, id).unwrap_or(NO_DOC);
+            self.band_chain[doc * text::BANDS + band] = previous;
         }
+    }
+
+    /// The postings of a term that count: the newest `max_postings`.
+    fn postings(&self, term: u32) -> &[(u32, f32)] {
+        let list = self
+            .postings
+            .get(term as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        &list[list.len().saturating_sub(self.config.max_postings)..]
     }
 }
 

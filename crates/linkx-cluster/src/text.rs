@@ -1,11 +1,14 @@
 //! Text features: words, content terms, exact-content hashes and MinHash signatures.
 
+use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
 
 /// MinHash signature length; 8 LSH bands of 2 rows make pairs above ≈0.6 Jaccard candidates
 /// almost surely (the estimate then decides), in 64 bytes per item.
 pub const SIGNATURE: usize = 16;
 const ROWS: usize = 2;
+/// LSH bands of a signature.
+pub const BANDS: usize = SIGNATURE / ROWS;
 
 /// Lowercase word tokens (Unicode letters and digits).
 pub fn tokens(text: &str) -> Vec<String> {
@@ -180,15 +183,18 @@ pub fn minhash(words: &[String]) -> [u32; SIGNATURE] {
     signature
 }
 
-/// LSH band keys of a signature.
-pub fn bands(signature: &[u32; SIGNATURE]) -> impl Iterator<Item = (u8, u64)> + '_ {
+/// LSH bands of a signature: each band's number and its key (the band's rows and its number
+/// hashed together, so one table holds every band).
+pub fn bands(signature: &[u32; SIGNATURE]) -> impl Iterator<Item = (usize, u64)> + '_ {
     signature
         .chunks(ROWS)
         .enumerate()
         .filter(|(_, rows)| rows.iter().any(|&r| r != u32::MAX))
         .map(|(band, rows)| {
-            let key = rows.iter().fold(0_u64, |h, &r| mix(h ^ u64::from(r)));
-            (u8::try_from(band).unwrap_or(u8::MAX), key)
+            let key = rows
+                .iter()
+                .fold(mix(band as u64 + 1), |h, &r| mix(h ^ u64::from(r)));
+            (band, key)
         })
 }
 
@@ -222,16 +228,15 @@ pub fn has_wire_credit(text: &str) -> bool {
 /// Interns terms as small integers.
 #[derive(Default)]
 pub struct Terms {
-    ids: HashMap<String, u32>,
+    /// A 64-bit hash of each term → its id: a tenth of the memory of keeping the words (two
+    /// words sharing a hash, about one chance in a million among five million words, would
+    /// only share their statistics).
+    ids: HashMap<u64, u32, FxBuildHasher>,
 }
 
 impl Terms {
     pub fn id(&mut self, term: &str) -> u32 {
-        if let Some(&id) = self.ids.get(term) {
-            return id;
-        }
-        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
-        self.ids.insert(term.to_string(), id);
-        id
+        let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        *self.ids.entry(mix(fnv(term.as_bytes(), 0))).or_insert(next)
     }
 }
