@@ -121,6 +121,8 @@ pub struct Clusterer {
     band_chain: Vec<u32>,
     docs: Vec<Doc>,
     stories: HashMap<u64, Story>,
+    /// Scratch space of the neighbour search: a score per doc, all zero between searches.
+    scores: std::cell::Cell<Vec<f32>>,
     next_story: u64,
     newest: i64,
 }
@@ -138,6 +140,7 @@ impl Clusterer {
             band_chain: Vec::new(),
             docs: Vec::new(),
             stories: HashMap::default(),
+            scores: std::cell::Cell::default(),
             next_story: 1,
             newest: i64::MIN,
         }
@@ -350,26 +353,38 @@ impl Clusterer {
         // in a cosine but have the longest posting lists, only complete the candidates' scores.
         let mut query: Vec<(u32, f32)> = vector.to_vec();
         query.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let mut similarity: HashMap<u32, f32> =
-            HashMap::with_capacity_and_hasher(256, Default::default());
+        // Scores accumulate in a per-doc array (every weight is positive, so a candidate's score
+        // is above zero); the candidates are listed to read and reset it.
+        let mut scores = self.scores.take();
+        scores.resize(self.docs.len(), 0.0);
+        let mut candidates: Vec<u32> = Vec::new();
         for (rank, &(term, weight)) in query.iter().enumerate() {
             let postings = self.postings(term);
             if rank < QUERY_TERMS {
                 for &(doc, w) in postings {
-                    *similarity.entry(doc).or_insert(0.0) += weight * w;
+                    let score = &mut scores[doc as usize];
+                    if *score == 0.0 {
+                        candidates.push(doc);
+                    }
+                    *score += weight * w;
                 }
             } else {
                 for &(doc, w) in postings {
-                    if let Some(s) = similarity.get_mut(&doc) {
-                        *s += weight * w;
+                    let score = &mut scores[doc as usize];
+                    if *score > 0.0 {
+                        *score += weight * w;
                     }
                 }
             }
         }
-        let mut ranked: Vec<(u32, f32)> = similarity
-            .into_iter()
-            .filter(|&(doc, s)| s >= threshold && self.is_open(doc as usize, published))
-            .collect();
+        let mut ranked: Vec<(u32, f32)> = Vec::new();
+        for doc in candidates {
+            let score = std::mem::take(&mut scores[doc as usize]);
+            if score >= threshold && self.is_open(doc as usize, published) {
+                ranked.push((doc, score));
+            }
+        }
+        self.scores.set(scores);
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(self.config.neighbours);
         let closest = ranked.first().map(|&(doc, s)| (doc as usize, s));
