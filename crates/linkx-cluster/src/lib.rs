@@ -78,6 +78,11 @@ const QUERY_TERMS: usize = 24;
 /// The end of a band chain.
 const NO_DOC: u32 = u32::MAX;
 
+/// The part of a band key the band table keeps.
+fn head(key: u64) -> u32 {
+    (key >> 32) as u32
+}
+
 enum Placement {
     /// The story is already decided (restoring from the store).
     Known(u64),
@@ -114,8 +119,9 @@ pub struct Clusterer {
     by_hash: HashMap<u64, usize>,
     /// The first item with each lead (opening words), for teasers of it.
     by_lead: HashMap<u64, usize>,
-    /// LSH band key (band and rows hashed together) → the newest doc with it…
-    band_heads: HashMap<u64, u32>,
+    /// LSH band key (band and rows hashed together, its upper half) → the newest doc with it…
+    /// (keys that share an upper half only add candidates, which are compared anyway)
+    band_heads: HashMap<u32, u32>,
     /// …and per doc and band, the previous doc with the same key ([`NO_DOC`] at the end): one
     /// number per band per doc rather than a list per key.
     band_chain: Vec<u32>,
@@ -266,7 +272,7 @@ impl Clusterer {
         }
         let mut best: Option<(usize, f32)> = None;
         for (band, key) in text::bands(signature) {
-            let mut next = self.band_heads.get(&key).copied().unwrap_or(NO_DOC);
+            let mut next = self.band_heads.get(&head(key)).copied().unwrap_or(NO_DOC);
             while next != NO_DOC {
                 let d = next as usize;
                 next = self.band_chain[d * text::BANDS + band];
@@ -316,6 +322,12 @@ impl Clusterer {
         for &term in counts.keys() {
             let t = term as usize;
             if self.df.len() <= t {
+                // Grown by an eighth, not doubled: millions of terms, each slot 28 bytes.
+                if self.postings.len() == self.postings.capacity() {
+                    let more = self.postings.len() / 8 + 1024;
+                    self.postings.reserve_exact(more);
+                    self.df.reserve_exact(more);
+                }
                 self.df.resize(t + 1, 0);
                 self.postings.resize_with(t + 1, Vec::new);
             }
@@ -424,7 +436,7 @@ impl Clusterer {
         self.band_chain
             .resize(self.band_chain.len().max((doc + 1) * text::BANDS), NO_DOC);
         for (band, key) in text::bands(signature) {
-            let previous = self.band_heads.insert(key, id).unwrap_or(NO_DOC);
+            let previous = self.band_heads.insert(head(key), id).unwrap_or(NO_DOC);
             self.band_chain[doc * text::BANDS + band] = previous;
         }
     }
