@@ -430,6 +430,10 @@ impl Clusterer {
             if list.len() >= 2 * cap.max(1) {
                 list.drain(..list.len() - cap);
             }
+            if list.len() == list.capacity() {
+                // Grown by half, not doubled: most lists stay short, and their slack adds up.
+                list.reserve_exact((list.len() / 2).max(2));
+            }
             list.push((id, weight));
         }
         self.by_hash.entry(hash).or_insert(doc);
