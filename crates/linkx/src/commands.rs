@@ -342,8 +342,9 @@ async fn reindex(settings: &Settings) -> anyhow::Result<()> {
     })?;
     bar.finish_and_clear();
     println!(
-        "search index rebuilt: {indexed} article(s) in {:.1} s",
-        started.elapsed().as_secs_f64()
+        "search index rebuilt: {indexed} article(s) in {:.1} s; {} frequent words indexed in pairs for phrase search",
+        started.elapsed().as_secs_f64(),
+        index.gram_words()
     );
     Ok(())
 }
