@@ -201,7 +201,7 @@ fn main() {
             .sum::<u64>();
         id += batch;
         let started = Instant::now();
-        index.upsert(&docs).expect("upsert");
+        index.add(&docs).expect("add");
         indexing += started.elapsed().as_secs_f64();
     }
     let started = Instant::now();
