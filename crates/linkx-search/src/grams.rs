@@ -13,9 +13,9 @@
 //! X"` (the word is in every article, sixty times) takes as long as a pair of words twice as
 //! frequent together. Frequencies are learnt from a sample of the archive when the index is
 //! (re)built ([`GramWords::learn`]) and kept with the index; an index started empty pairs the
-//! commonest English words. A frequent word paired with *any*
-//! neighbour (Lucene's CommonGrams) was measured too: millions of distinct pair terms cut the
-//! build rate to 3,500 articles/s on a million articles, against 10,000 required.
+//! commonest English words. A frequent word paired with *any* neighbour (Lucene's CommonGrams)
+//! was measured too: millions of distinct pair terms cut the build rate to 3,500 articles/s on a
+//! million articles, against 10,000 required.
 
 use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
@@ -81,6 +81,11 @@ fn makes_gram(a: Frequency, b: Frequency) -> bool {
     a.share * b.share * positions >= THRESHOLD
 }
 
+/// Orders words by the share of articles holding them, most first, then alphabetically.
+fn most_frequent_first(a: (&str, Frequency), b: (&str, Frequency)) -> std::cmp::Ordering {
+    b.1.share.total_cmp(&a.1.share).then_with(|| a.0.cmp(b.0))
+}
+
 /// The frequent words of an index.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GramWords {
@@ -139,7 +144,7 @@ impl GramWords {
                 .fold(0.0, f32::max),
         };
         frequent.retain(|(_, f)| makes_gram(*f, partner));
-        frequent.sort_by(|a, b| b.1.share.total_cmp(&a.1.share).then_with(|| a.0.cmp(&b.0)));
+        frequent.sort_by(|a, b| most_frequent_first((&a.0, a.1), (&b.0, b.1)));
         frequent.truncate(MAX_WORDS);
         GramWords {
             words: frequent
@@ -167,7 +172,7 @@ impl GramWords {
     pub fn to_text(&self) -> String {
         let mut words: Vec<(&str, Frequency)> =
             self.words.iter().map(|(w, f)| (&**w, *f)).collect();
-        words.sort_by(|a, b| b.1.share.total_cmp(&a.1.share).then_with(|| a.0.cmp(b.0)));
+        words.sort_by(|a, b| most_frequent_first(*a, *b));
         let mut out = format!("{FILE_HEADER}\narchive\t{}\n", self.archive);
         for (word, f) in words {
             out.push_str(&format!("{}\t{}\t{word}\n", f.share, f.per_article));
