@@ -8,11 +8,9 @@
 use crate::dates::parse_date;
 use crate::html::{HtmlOptions, clean_html};
 use crate::urls::{join_url, safe_join};
-use serde_json::{Map, Value};
+use crate::value::{Dict, Key, Value};
 use std::borrow::Cow;
 use std::rc::Rc;
-
-pub type Dict = Map<String, Value>;
 
 /// Known namespace URIs (lowercased) and the prefix their elements are known by; the empty
 /// prefix means "core feed vocabulary".
@@ -282,11 +280,11 @@ impl FeedBuilder {
         match canonical_prefix(uri) {
             Some(canonical) => {
                 self.namespaces_in_use
-                    .insert(canonical.to_string(), Value::String(uri.to_string()));
+                    .insert(canonical.into(), Value::String(uri.to_string()));
             }
             None => {
                 self.namespaces_in_use.insert(
-                    prefix.unwrap_or("").to_string(),
+                    prefix.unwrap_or("").to_string().into(),
                     Value::String(uri.to_string()),
                 );
             }
@@ -401,7 +399,7 @@ impl FeedBuilder {
                 self.push(&name, true);
             } else {
                 let d = attrs_dict(&attrs);
-                self.ctx().insert(name.into_owned(), Value::Object(d));
+                self.ctx().set(&name, Value::Object(d));
             }
         }
     }
@@ -836,7 +834,7 @@ impl FeedBuilder {
                 let value = self.pop(name, true).unwrap_or_default();
                 let n = value.trim().parse::<i64>().unwrap_or(0);
                 if self.inimage {
-                    self.ctx().insert(name.into(), Value::from(n));
+                    self.ctx().set(name, Value::from(n));
                 }
             }
             "url" | "homepage" | "uri" => {
@@ -895,7 +893,7 @@ impl FeedBuilder {
                         let parsed = parse_date(&v);
                         let ctx = self.ctx();
                         ctx.insert(key.into(), Value::String(v));
-                        ctx.insert(format!("{key}_parsed"), date_value(parsed));
+                        ctx.insert(format!("{key}_parsed").into(), date_value(parsed));
                     }
                 }
             }
@@ -1357,10 +1355,10 @@ impl FeedBuilder {
                         Some(slot) => slot.1 = depth,
                         None => self.entry_depths.push((key.clone(), depth)),
                     }
-                    entry.insert(key.clone(), Value::String(output.clone()));
+                    entry.set(&key, Value::String(output.clone()));
                 }
                 if in_content {
-                    entry.insert(format!("{key}_detail"), self.content.to_dict(&output));
+                    entry.set(&detail_key(&key), self.content.to_dict(&output));
                 }
             }
         } else if self.infeed || self.insource {
@@ -1380,9 +1378,9 @@ impl FeedBuilder {
                     last.insert("href".into(), Value::String(fixed));
                 }
             } else {
-                ctx.insert(key.clone(), Value::String(output.clone()));
+                ctx.set(&key, Value::String(output.clone()));
                 if let Some(detail) = detail {
-                    ctx.insert(format!("{key}_detail"), detail);
+                    ctx.set(&detail_key(&key), detail);
                 }
             }
         }
@@ -1396,14 +1394,13 @@ impl FeedBuilder {
     fn save(&mut self, key: &str, value: Value, overwrite: bool) {
         let ctx = self.ctx();
         if overwrite || !ctx.contains_key(key) {
-            ctx.insert(key.to_string(), value);
+            ctx.set(key, value);
         }
     }
 
     fn save_author(&mut self, key: &str, value: String, prefix: &str) {
         let ctx = self.ctx();
-        child_dict(ctx, &format!("{prefix}_detail"))
-            .insert(key.into(), Value::String(value.clone()));
+        child_dict(ctx, &format!("{prefix}_detail")).set(key, Value::String(value.clone()));
         self.sync_author_detail("author");
         set_on_last_person(self.ctx(), "authors", key, value);
     }
@@ -1413,7 +1410,7 @@ impl FeedBuilder {
     }
 
     /// Keeps `author` (a display string) and `author_detail` (name, email) in step.
-    fn sync_author_detail(&mut self, key: &str) {
+    fn sync_author_detail(&mut self, key: &'static str) {
         let ctx = self.ctx();
         let detail = match ctx.get(&format!("{key}s")) {
             Some(Value::Array(list)) => list.last().and_then(Value::as_object).cloned(),
@@ -1457,7 +1454,7 @@ impl FeedBuilder {
         }
         let detail_key = format!("{key}_detail");
         if !ctx.contains_key(&detail_key) {
-            ctx.insert(detail_key, Value::Object(detail));
+            ctx.insert(detail_key.into(), Value::Object(detail));
         }
     }
 
@@ -1486,9 +1483,7 @@ impl FeedBuilder {
 
 /// The nested dictionary under `key`, created (or replaced, if it held something else).
 pub fn child_dict<'d>(parent: &'d mut Dict, key: &str) -> &'d mut Dict {
-    let slot = parent
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Object(Dict::new()));
+    let slot = parent.get_or_insert_with(key, || Value::Object(Dict::new()));
     if !slot.is_object() {
         *slot = Value::Object(Dict::new());
     }
@@ -1505,9 +1500,7 @@ fn unreachable_dict() -> &'static mut Dict {
 }
 
 fn list_push(ctx: &mut Dict, key: &str, value: Value) {
-    let slot = ctx
-        .entry(key.to_string())
-        .or_insert_with(|| Value::Array(Vec::new()));
+    let slot = ctx.get_or_insert_with(key, || Value::Array(Vec::new()));
     if !slot.is_array() {
         *slot = Value::Array(Vec::new());
     }
@@ -1797,11 +1790,23 @@ fn trim_in_place(s: &mut String) {
 /// with one person if there is none.
 fn set_on_last_person(ctx: &mut Dict, list: &str, key: &str, value: String) {
     if !ctx.contains_key(list) {
-        ctx.insert(list.into(), Value::Array(vec![Value::Object(Dict::new())]));
+        ctx.set(list, Value::Array(vec![Value::Object(Dict::new())]));
     }
     if let Some(Value::Array(people)) = ctx.get_mut(list)
         && let Some(Value::Object(last)) = people.last_mut()
     {
-        last.insert(key.into(), Value::String(value));
+        last.set(key, Value::String(value));
+    }
+}
+
+/// `title` → `title_detail`: the key of a text construct's detail object.
+fn detail_key(key: &str) -> Key {
+    match key {
+        "title" => "title_detail".into(),
+        "summary" => "summary_detail".into(),
+        "subtitle" => "subtitle_detail".into(),
+        "rights" => "rights_detail".into(),
+        "info" => "info_detail".into(),
+        _ => format!("{key}_detail").into(),
     }
 }

@@ -6,10 +6,11 @@
 //! Any input gives either a document (with `bozo` set when it was not well-formed) or a
 //! [`FeedError`] that says what the bytes were instead; it never panics.
 
-use crate::builder::{BuildOptions, Dict, FeedBuilder, add_derived_keys, canonical_prefix};
+use crate::builder::{BuildOptions, FeedBuilder, add_derived_keys, canonical_prefix};
 use crate::encoding::{HttpContext, decode};
 use crate::parse::{FeedError, Sniffed, sniff};
 use crate::urls::safe_join;
+use crate::value::Dict;
 use crate::xml::{Token, Tokenizer};
 use serde_json::Value;
 
@@ -64,19 +65,27 @@ pub struct FeedDocument {
 impl FeedDocument {
     /// The document as feedparser would print it (`linkx feed parse`).
     pub fn to_json(&self) -> Value {
-        let mut d = Dict::new();
+        let mut d = serde_json::Map::new();
         d.insert("bozo".into(), Value::Bool(self.bozo));
         if let Some(e) = &self.bozo_exception {
             d.insert("bozo_exception".into(), Value::String(e.clone()));
         }
         d.insert("encoding".into(), Value::String(self.encoding.clone()));
         d.insert("version".into(), Value::String(self.version.clone()));
-        d.insert("feed".into(), Value::Object(self.feed.clone()));
+        d.insert("feed".into(), Value::Object(self.feed.to_json()));
         d.insert(
             "entries".into(),
-            Value::Array(self.entries.iter().cloned().map(Value::Object).collect()),
+            Value::Array(
+                self.entries
+                    .iter()
+                    .map(|e| Value::Object(e.to_json()))
+                    .collect(),
+            ),
         );
-        d.insert("namespaces".into(), Value::Object(self.namespaces.clone()));
+        d.insert(
+            "namespaces".into(),
+            Value::Object(self.namespaces.to_json()),
+        );
         Value::Object(d)
     }
 }

@@ -1,8 +1,7 @@
 //! GeoRSS (simple and GML) locations as GeoJSON-like `where` objects: `type` and `coordinates`
 //! in longitude, latitude order.
 
-use crate::builder::Dict;
-use serde_json::Value;
+use crate::value::{Dict, Value};
 
 fn numbers(value: &str) -> Option<Vec<f64>> {
     value

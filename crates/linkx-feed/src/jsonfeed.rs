@@ -1,20 +1,20 @@
 //! JSON Feed 1.0 / 1.1 into the same normalized document as the XML formats.
 
-use crate::builder::Dict;
 use crate::dates::parse_date;
 use crate::document::{FeedDocument, ParseOptions};
 use crate::html::{HtmlOptions, clean_html};
 use crate::parse::FeedError;
 use crate::urls::join_url as resolve;
-use serde_json::Value;
+use crate::value::{Dict, Value};
+use serde_json::Value as Json;
 
 pub fn parse_json_feed(
     bytes: &[u8],
     options: &ParseOptions<'_>,
 ) -> Result<FeedDocument, FeedError> {
-    let root: Value = serde_json::from_slice(bytes)
+    let root: Json = serde_json::from_slice(bytes)
         .map_err(|e| FeedError::NotAFeed(format!("invalid JSON: {e}")))?;
-    let version_url = root.get("version").and_then(Value::as_str).unwrap_or("");
+    let version_url = root.get("version").and_then(Json::as_str).unwrap_or("");
     let version = match version_url {
         v if v.contains("jsonfeed.org/version/1.1") => "json11",
         v if v.contains("jsonfeed.org/version/1") => "json1",
@@ -25,9 +25,9 @@ pub fn parse_json_feed(
         }
     };
     let base = options.base_url.unwrap_or("");
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let text = |v: &Json, k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
     let mut feed = Dict::new();
-    let put = |d: &mut Dict, k: &str, v: Option<String>| {
+    let put = |d: &mut Dict, k: &'static str, v: Option<String>| {
         if let Some(v) = v {
             d.insert(k.into(), Value::String(v));
         }
@@ -48,13 +48,13 @@ pub fn parse_json_feed(
     let mut entries = Vec::new();
     for item in root
         .get("items")
-        .and_then(Value::as_array)
+        .and_then(Json::as_array)
         .into_iter()
         .flatten()
     {
         let mut e = Dict::new();
         let id = item.get("id").map(|v| match v {
-            Value::String(s) => s.clone(),
+            Json::String(s) => s.clone(),
             other => other.to_string(),
         });
         put(&mut e, "id", id);
@@ -96,7 +96,7 @@ pub fn parse_json_feed(
                     .map(|d| Value::String(crate::dates::rfc3339_utc(&d)))
                     .unwrap_or(Value::Null);
                 e.insert(key.into(), Value::String(date));
-                e.insert(format!("{key}_parsed"), parsed);
+                e.insert(format!("{key}_parsed").into(), parsed);
             }
         }
         put_authors(&mut e, item);
@@ -107,10 +107,10 @@ pub fn parse_json_feed(
         }
         let tags: Vec<Value> = item
             .get("tags")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .into_iter()
             .flatten()
-            .filter_map(Value::as_str)
+            .filter_map(Json::as_str)
             .map(|t| {
                 let mut d = Dict::new();
                 d.insert("term".into(), Value::String(t.to_string()));
@@ -132,7 +132,7 @@ pub fn parse_json_feed(
         }
         for attachment in item
             .get("attachments")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .into_iter()
             .flatten()
         {
@@ -145,7 +145,7 @@ pub fn parse_json_feed(
             if let Some(t) = text(attachment, "mime_type") {
                 d.insert("type".into(), Value::String(t));
             }
-            if let Some(n) = attachment.get("size_in_bytes").and_then(Value::as_u64) {
+            if let Some(n) = attachment.get("size_in_bytes").and_then(Json::as_u64) {
                 d.insert("length".into(), Value::String(n.to_string()));
             }
             links.push(Value::Object(d));
@@ -172,20 +172,20 @@ fn detail(kind: &str, value: &str) -> Dict {
 }
 
 /// JSON Feed 1.1 `authors` (or 1.0 `author`) to `author`, `author_detail` and `authors`.
-fn put_authors(d: &mut Dict, v: &Value) {
-    let list: Vec<&Value> = match (v.get("authors"), v.get("author")) {
-        (Some(Value::Array(a)), _) => a.iter().collect(),
-        (_, Some(one @ Value::Object(_))) => vec![one],
+fn put_authors(d: &mut Dict, v: &Json) {
+    let list: Vec<&Json> = match (v.get("authors"), v.get("author")) {
+        (Some(Json::Array(a)), _) => a.iter().collect(),
+        (_, Some(one @ Json::Object(_))) => vec![one],
         _ => return,
     };
     let authors: Vec<Value> = list
         .iter()
         .map(|a| {
             let mut p = Dict::new();
-            if let Some(n) = a.get("name").and_then(Value::as_str) {
+            if let Some(n) = a.get("name").and_then(Json::as_str) {
                 p.insert("name".into(), Value::String(n.into()));
             }
-            if let Some(u) = a.get("url").and_then(Value::as_str) {
+            if let Some(u) = a.get("url").and_then(Json::as_str) {
                 p.insert("href".into(), Value::String(u.into()));
             }
             Value::Object(p)

@@ -16,10 +16,10 @@ mod opml;
 mod parse;
 mod sanitize;
 mod urls;
+mod value;
 mod wxr;
 mod xml;
 
-pub use builder::Dict;
 pub use dates::{parse_date, rfc3339_utc};
 pub use discover::{DiscoveredFeed, discover_feeds};
 pub use document::{FeedDocument, MAX_DOCUMENT_BYTES, ParseOptions, parse_document};
@@ -28,6 +28,7 @@ pub use parse::{
     FeedError, ParsedEntry, ParsedFeed, Sniffed, parse_feed, parse_feed_served, sniff,
 };
 pub use sanitize::sanitize_html;
+pub use value::{Dict, Key, Value};
 pub use wxr::{WxrComment, WxrPost, parse_wxr};
 
 /// Windows-1252's meaning of the C1 code points 0x80–0x9F (what feeds that say "Latin-1" mean).

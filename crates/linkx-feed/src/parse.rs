@@ -2,11 +2,10 @@
 //! feedparser-shaped document, with links resolved, dates in UTC and every HTML fragment
 //! cleaned by ammonia.
 
-use crate::builder::Dict;
 use crate::document::{ParseOptions, parse_document};
 use crate::sanitize::sanitize_html;
+use crate::value::{Dict, Value};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use url::Url;
 
 /// A feed reduced to what the pipeline needs; all HTML already sanitized.
@@ -282,7 +281,7 @@ fn convert_entry(
             .iter()
             .find_map(|d| {
                 entry
-                    .get(*d)
+                    .get(d)
                     .and_then(|v| v.get("language"))
                     .and_then(Value::as_str)
                     .and_then(language_tag)

@@ -121,7 +121,7 @@ impl<'a> Tokenizer<'a> {
                 }
                 continue;
             }
-            let end = rest.find('<').unwrap_or(rest.len());
+            let end = memchr::memchr(b'<', rest.as_bytes()).unwrap_or(rest.len());
             let start = self.pos;
             self.pos += end;
             let raw = &rest[..end];
@@ -430,9 +430,11 @@ impl<'a> Tokenizer<'a> {
                 rest = after_cr.strip_prefix('\n').unwrap_or(after_cr);
                 continue;
             }
-            let reference = tail[1..]
-                .find(';')
-                .filter(|end| *end <= 32)
+            // A reference name is short: look for its `;` only that far.
+            let reference = tail.as_bytes()[1..]
+                .iter()
+                .take(33)
+                .position(|b| *b == b';')
                 .map(|end| &tail[1..1 + end]);
             let offset = at + (raw.len() - tail.len());
             match reference.and_then(|r| self.reference(r, offset)) {
