@@ -96,7 +96,15 @@ fn aeb_benchmark_f1_stays_above_the_baseline() {
         let text = extract_article(&html, url)
             .map(|a| a.text)
             .unwrap_or_default();
-        let (p, r) = score(&text, page["articleBody"].as_str().unwrap_or(""));
+        let expected = page["articleBody"].as_str().unwrap_or("");
+        // EXTRACT_DUMP=DIR keeps each page's extracted and expected text, to compare by hand.
+        if let Some(dump) = std::env::var_os("EXTRACT_DUMP") {
+            let dump = Path::new(&dump);
+            std::fs::create_dir_all(dump).unwrap();
+            std::fs::write(dump.join(format!("{id}.got.txt")), &text).unwrap();
+            std::fs::write(dump.join(format!("{id}.want.txt")), expected).unwrap();
+        }
+        let (p, r) = score(&text, expected);
         if let Some(p) = p {
             precisions.push(p);
         }

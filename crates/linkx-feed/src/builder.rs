@@ -1707,9 +1707,12 @@ fn split_author(author: &str) -> (Option<String>, Option<String>) {
     };
     let is_local = |c: char| c.is_ascii_alphanumeric() || "_-.+".contains(c);
     let is_domain = |c: char| c.is_ascii_alphanumeric() || "-.[]".contains(c);
+    // The email starts after the last character that cannot be in its local part (which may
+    // be several bytes long).
     let start = author[..at]
-        .rfind(|c: char| !is_local(c))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|&(_, c)| !is_local(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let mut end = at
         + 1
         + author[at + 1..]

@@ -135,6 +135,17 @@ mod robustness {
     }
 
     #[test]
+    fn an_author_email_right_after_a_non_ascii_letter_is_split_out() {
+        let feed = "<rss version=\"2.0\"><channel><item>\
+            <author>稿e@example.com (Example editor)</author></item></channel></rss>";
+        let doc = parse(feed.as_bytes()).unwrap();
+        let detail = &doc.entries[0]["author_detail"];
+        assert_eq!(detail["email"], "e@example.com");
+        let name = detail["name"].as_str().unwrap();
+        assert!(name.contains("Example editor"), "{name}");
+    }
+
+    #[test]
     fn truncated_feed_keeps_the_complete_entries_and_says_where_it_broke() {
         let doc = parse(&data("truncated.xml")).unwrap();
         assert!(doc.bozo);

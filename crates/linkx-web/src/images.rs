@@ -33,7 +33,7 @@ fn rewrite_tag(tag: &str, keys: &Keys) -> String {
     let mut rest = tag;
     while let Some(eq) = rest.find("=\"") {
         let name_start = rest[..eq]
-            .rfind(|c: char| c.is_whitespace())
+            .rfind(|c: char| c.is_ascii_whitespace())
             .map_or(0, |i| i + 1);
         let name = rest[name_start..eq].to_ascii_lowercase();
         let Some(value_len) = rest[eq + 2..].find('"') else {
