@@ -104,4 +104,10 @@ fn main() {
     println!(
         "{total} articles: {overall:.0} articles/s overall, {tail:.0} articles/s over the last 10 %, {per_article:.0} bytes of memory per article"
     );
+    for (part, bytes) in engine.memory() {
+        println!(
+            "  {part:<32} {:>6.0} bytes/article",
+            bytes as f64 / total as f64
+        );
+    }
 }

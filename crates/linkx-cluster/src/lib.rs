@@ -78,10 +78,8 @@ const QUERY_TERMS: usize = 24;
 /// The end of a band chain.
 const NO_DOC: u32 = u32::MAX;
 
-/// The part of a band key the band table keeps.
-fn head(key: u64) -> u32 {
-    (key >> 32) as u32
-}
+/// Band table slots per band when the engine is empty; the table doubles as documents arrive.
+const MIN_BAND_SLOTS: usize = 1024;
 
 enum Placement {
     /// The story is already decided (restoring from the store).
@@ -92,7 +90,8 @@ enum Placement {
 
 /// What the engine remembers of one item: well under a kilobyte.
 struct Doc {
-    id: String,
+    /// Where its id ends in [`Clusterer::ids`] (it starts where the previous doc's ends).
+    id_end: u32,
     story: u64,
     published: i64,
     content_hash: u64,
@@ -119,13 +118,18 @@ pub struct Clusterer {
     by_hash: HashMap<u64, usize>,
     /// The first item with each lead (opening words), for teasers of it.
     by_lead: HashMap<u64, usize>,
-    /// LSH band key (band and rows hashed together, its upper half) → the newest doc with it…
-    /// (keys that share an upper half only add candidates, which are compared anyway)
-    band_heads: HashMap<u32, u32>,
-    /// …and per doc and band, the previous doc with the same key ([`NO_DOC`] at the end): one
+    /// Per band, a slot for each LSH band key (its low bits) holding the newest doc with a key
+    /// in that slot…
+    band_heads: Vec<u32>,
+    /// …(slots per band: a power of two, at least half the docs, so a slot holds about two
+    /// docs; keys that share a slot only add candidates, which are compared anyway)…
+    band_slots: usize,
+    /// …and per doc and band, the previous doc in the same slot ([`NO_DOC`] at the end): one
     /// number per band per doc rather than a list per key.
     band_chain: Vec<u32>,
     docs: Vec<Doc>,
+    /// Every doc's id, one after another (see [`Doc::id_end`]).
+    ids: String,
     stories: HashMap<u64, Story>,
     /// Scratch space of the neighbour search: a score per doc, all zero between searches.
     scores: std::cell::Cell<Vec<f32>>,
@@ -142,9 +146,11 @@ impl Clusterer {
             postings: Vec::new(),
             by_hash: HashMap::default(),
             by_lead: HashMap::default(),
-            band_heads: HashMap::default(),
+            band_heads: vec![NO_DOC; MIN_BAND_SLOTS * text::BANDS],
+            band_slots: MIN_BAND_SLOTS,
             band_chain: Vec::new(),
             docs: Vec::new(),
+            ids: String::new(),
             stories: HashMap::default(),
             scores: std::cell::Cell::default(),
             next_story: 1,
@@ -159,6 +165,38 @@ impl Clusterer {
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
+    }
+
+    /// Bytes held by each part of the engine, from the capacities of its tables (what the
+    /// allocator adds on top is not counted).
+    pub fn memory(&self) -> Vec<(&'static str, usize)> {
+        use std::mem::size_of;
+        let postings: usize = self
+            .postings
+            .iter()
+            .map(|l| l.capacity() * size_of::<(u32, f32)>())
+            .sum();
+        vec![
+            ("posting lists", postings),
+            (
+                "per-term tables",
+                self.postings.capacity() * size_of::<Vec<(u32, f32)>>()
+                    + self.df.capacity() * size_of::<u32>(),
+            ),
+            ("term map", self.terms.memory()),
+            (
+                "band table and chains",
+                (self.band_heads.capacity() + self.band_chain.capacity()) * size_of::<u32>(),
+            ),
+            (
+                "documents",
+                self.docs.capacity() * size_of::<Doc>() + self.ids.capacity(),
+            ),
+            (
+                "exact-text, lead and story maps",
+                map_bytes(&self.by_hash) + map_bytes(&self.by_lead) + map_bytes(&self.stories),
+            ),
+        ]
     }
 
     /// Places a new item: a copy joins the story of what it copies, otherwise the story its
@@ -214,8 +252,9 @@ impl Clusterer {
         self.next_story = self.next_story.max(story.saturating_add(1));
 
         let index = self.docs.len();
+        self.ids.push_str(&item.id);
         self.docs.push(Doc {
-            id: item.id.clone(),
+            id_end: u32::try_from(self.ids.len()).unwrap_or(u32::MAX),
             story,
             published,
             content_hash: hash,
@@ -231,9 +270,24 @@ impl Clusterer {
         Assignment {
             id: item.id.clone(),
             story,
-            duplicate_of: duplicate_of.map(|d| self.docs[d].id.clone()),
-            original: Some(self.docs[original].id.clone()),
+            duplicate_of: duplicate_of.map(|d| self.doc_id(d).to_string()),
+            original: Some(self.doc_id(original).to_string()),
         }
+    }
+
+    /// The id of doc `d`.
+    fn doc_id(&self, d: usize) -> &str {
+        let start = d
+            .checked_sub(1)
+            .and_then(|p| self.docs.get(p))
+            .map_or(0, |p| p.id_end as usize);
+        let end = self.docs.get(d).map_or(start, |doc| doc.id_end as usize);
+        self.ids.get(start..end).unwrap_or("")
+    }
+
+    /// The slot of a band key in the band table.
+    fn band_slot(&self, band: usize, key: u64) -> usize {
+        band * self.band_slots + (key as usize & (self.band_slots - 1))
     }
 
     /// The story's original: the earliest published item; on a tie (or within a minute), the
@@ -272,7 +326,7 @@ impl Clusterer {
         }
         let mut best: Option<(usize, f32)> = None;
         for (band, key) in text::bands(signature) {
-            let mut next = self.band_heads.get(&head(key)).copied().unwrap_or(NO_DOC);
+            let mut next = self.band_heads[self.band_slot(band, key)];
             while next != NO_DOC {
                 let d = next as usize;
                 next = self.band_chain[d * text::BANDS + band];
@@ -439,9 +493,33 @@ impl Clusterer {
         self.by_hash.entry(hash).or_insert(doc);
         self.band_chain
             .resize(self.band_chain.len().max((doc + 1) * text::BANDS), NO_DOC);
+        if doc + 1 > 2 * self.band_slots {
+            self.grow_band_table(doc);
+        }
+        self.add_to_bands(doc, signature);
+    }
+
+    /// Puts doc `doc` at the head of its band slots.
+    fn add_to_bands(&mut self, doc: usize, signature: &[u32; text::SIGNATURE]) {
+        let id = u32::try_from(doc).unwrap_or(NO_DOC);
         for (band, key) in text::bands(signature) {
-            let previous = self.band_heads.insert(head(key), id).unwrap_or(NO_DOC);
-            self.band_chain[doc * text::BANDS + band] = previous;
+            let slot = self.band_slot(band, key);
+            self.band_chain[doc * text::BANDS + band] = self.band_heads[slot];
+            self.band_heads[slot] = id;
+        }
+    }
+
+    /// Doubles the band table and puts the first `docs` docs back in it, oldest first (so each
+    /// slot's chain runs from the newest doc again).
+    fn grow_band_table(&mut self, docs: usize) {
+        self.band_slots *= 2;
+        self.band_heads.clear();
+        self.band_heads
+            .resize(self.band_slots * text::BANDS, NO_DOC);
+        self.band_chain[..docs * text::BANDS].fill(NO_DOC);
+        for d in 0..docs {
+            let signature = self.docs[d].signature;
+            self.add_to_bands(d, &signature);
         }
     }
 
@@ -454,6 +532,12 @@ impl Clusterer {
             .unwrap_or(&[]);
         &list[list.len().saturating_sub(self.config.max_postings)..]
     }
+}
+
+/// Bytes a hash map's table takes: its buckets (a power of two at most 7/8 full), each an entry
+/// and a control byte.
+fn map_bytes<K, V>(map: &HashMap<K, V>) -> usize {
+    text::table_bytes(map.capacity(), std::mem::size_of::<(K, V)>())
 }
 
 impl Default for Clusterer {
