@@ -95,7 +95,7 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             }) {
                 return false;
             }
-            if words <= 12 && is_timestamp_line(&lower) {
+            if words <= 12 && (is_timestamp_line(&lower) || is_date_line(&lower)) {
                 return false;
             }
             // "By HNN Staff | November 18, 2019 at 2:26 PM": a byline with its time stamp.
@@ -141,6 +141,38 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             !(credit || copyright)
         })
         .collect()
+}
+
+/// Cuts a list of other stories that ends the text: at least three teasers, each an all-caps
+/// kicker line ("LIFE AFTER FEDERER") followed by one paragraph (comment counts between them
+/// are skipped). Section headings of the article itself are followed by several paragraphs,
+/// or are not the text's last lines.
+pub fn drop_teaser_tail(mut paragraphs: Vec<String>) -> Vec<String> {
+    let is_kicker = |p: &str| {
+        p.split_whitespace().count() <= 12
+            && p.chars().any(char::is_alphabetic)
+            && !p.chars().any(char::is_lowercase)
+    };
+    let is_count = |p: &str| p.chars().all(|c| c.is_ascii_digit() || c.is_whitespace());
+    let mut cut = paragraphs.len();
+    let mut teasers = 0;
+    let mut i = paragraphs.len();
+    // Walking back from the end: (kicker, paragraph) pairs, counts anywhere.
+    loop {
+        while i > 0 && is_count(&paragraphs[i - 1]) {
+            i -= 1;
+        }
+        if i < 2 || is_kicker(&paragraphs[i - 1]) || !is_kicker(&paragraphs[i - 2]) {
+            break;
+        }
+        i -= 2;
+        teasers += 1;
+        cut = i;
+    }
+    if teasers >= 3 {
+        paragraphs.truncate(cut);
+    }
+    paragraphs
 }
 
 /// The last lines of many articles: the author's bio, a reporting credit, a promotion.
@@ -225,6 +257,53 @@ fn is_timestamp_line(lower: &str) -> bool {
     starts.iter().any(|w| lower.starts_with(w)) && lower.chars().any(|c| c.is_ascii_digit())
 }
 
+/// A line that is only a date, perhaps with its time, zone and a two-word source: "Nov. 20,
+/// 2019 5:52 AM EST", "19.11.2019, 08:57", "November 20, 2019 / 1:07 AM / CBS News". Not a
+/// range of dates ("29 November 2018 | 20 January 2019": an exhibition's dates, part of a text).
+fn is_date_line(lower: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    // "nov", "sept", "november" (not "mayor").
+    let is_month = |w: &str| w.len() >= 3 && MONTHS.iter().any(|m| m.starts_with(w));
+    let is_year = |w: &str| {
+        w.len() == 4 && (w.starts_with("19") || w.starts_with("20")) && w.parse::<u32>().is_ok()
+    };
+    let is_day = |w: &str| w.len() <= 2 && w.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
+    let is_time = |w: &str| {
+        let w = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        w.contains(':') && w.chars().all(|c| c.is_ascii_digit() || c == ':')
+    };
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == ':'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let starts_with_date = words.first().is_some_and(|w| is_month(w) || is_day(w));
+    let years = words.iter().filter(|w| is_year(w)).count();
+    let others = words
+        .iter()
+        .filter(|w| {
+            !(is_month(w)
+                || is_year(w)
+                || is_day(w)
+                || is_time(w)
+                || matches!(**w, "am" | "pm" | "at"))
+        })
+        .count();
+    starts_with_date && years == 1 && others <= 2
+}
+
 fn is_gallery_line(lower: &str) -> bool {
     if matches!(
         lower,
@@ -244,6 +323,10 @@ fn is_newsletter_prompt(lower: &str) -> bool {
         || lower.starts_with("get the latest")
         || lower.starts_with("have a tip?")
         || lower.starts_with("sign up for")
+        || lower.contains("news alerts")
+        || lower.contains("your inbox")
+        || lower.contains("delivered weekday")
+        || lower.starts_with("want more stories")
 }
 
 #[cfg(test)]
@@ -290,6 +373,61 @@ mod tests {
         );
         assert_eq!(p, ["Read this and the rest of a normal sentence."]);
         assert!(density > 0.3 && density < 0.6, "{density}");
+    }
+
+    #[test]
+    fn a_tail_of_teasers_goes_but_section_headings_stay() {
+        let p = |s: &str| s.to_string();
+        let teasers = vec![
+            p("The council voted on Monday."),
+            p("Construction starts next summer."),
+            p("LIFE AFTER FEDERER"),
+            p("When the three greatest players ever were born within six years of one another."),
+            p("6"),
+            p("'A NATIONAL TRAGEDY'"),
+            p("Dozens of bushfires are spreading across Australia."),
+            p("FAR OUT, MAN"),
+            p("If you have ever driven through a rural area, you know."),
+        ];
+        assert_eq!(drop_teaser_tail(teasers.clone()), teasers[..2].to_vec());
+        // Two teasers are not yet a list; headings followed by several paragraphs are the text's.
+        let short = [&teasers[..2], &teasers[5..]].concat();
+        assert_eq!(drop_teaser_tail(short.clone()), short);
+        let sections = vec![
+            p("Intro."),
+            p("WHAT HAPPENED"),
+            p("First paragraph."),
+            p("Second paragraph."),
+            p("WHAT NEXT"),
+            p("Third paragraph."),
+            p("Fourth paragraph."),
+            p("WHY IT MATTERS"),
+            p("Fifth paragraph."),
+            p("Sixth paragraph."),
+        ];
+        assert_eq!(drop_teaser_tail(sections.clone()), sections);
+    }
+
+    #[test]
+    fn date_lines_go_but_not_date_ranges() {
+        for line in [
+            "November 20, 2019",
+            "19.11.2019, 08:57",
+            "Nov. 20, 2019 5:52 AM EST",
+            "18 NOV 2019",
+            "November 18, 2019 | 4:10pm",
+            "November 20, 2019 / 1:07 AM / CBS News",
+        ] {
+            assert!(is_date_line(&line.to_lowercase()), "{line}");
+        }
+        for line in [
+            "29 November 2018 | 20 January 2019",
+            "Mayor 2019 budget vote",
+            "March 3, 2019 was the day the river rose above the old bridge",
+            "The 2019 season",
+        ] {
+            assert!(!is_date_line(&line.to_lowercase()), "{line}");
+        }
     }
 
     #[test]
