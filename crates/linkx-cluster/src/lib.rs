@@ -46,6 +46,14 @@ pub struct Config {
     /// …plus this much divided by the square root of the item's term count: one shared word
     /// means more between two long texts than between two headlines.
     pub short_text_margin: f32,
+    /// A story of at least this many items…
+    pub support_from: u32,
+    /// …is joined only when this many of its items are among the neighbours…
+    pub min_support: u32,
+    /// …or one of them is at least this similar: one similar item no longer pulls an unrelated
+    /// report into a big story (whose next reports would follow it there). Smaller stories
+    /// take a report on one neighbour's word: a follow-up often resembles only the original.
+    pub strong_similarity: f32,
     /// Estimated Jaccard similarity of word 3-shingles above which an item is a near-copy…
     pub near_duplicate: f32,
     /// …or TF-IDF cosine similarity to an earlier item above which it is a rewrite of it (word
@@ -62,8 +70,11 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             neighbours: 20,
-            threshold: 0.10,
+            threshold: 0.09,
             short_text_margin: 0.25,
+            support_from: 4,
+            min_support: 2,
+            strong_similarity: 0.3,
             near_duplicate: 0.5,
             rewrite_similarity: 0.6,
             window_secs: Some(3 * 86_400),
@@ -126,6 +137,15 @@ struct Doc {
     /// Whether the text credits a wire service ("(AP)", "Reuters", …).
     wire_credit: bool,
     words: u32,
+}
+
+/// A story's support among an item's neighbours: their summed similarity, how many they are
+/// and the closest one's similarity.
+struct Vote {
+    story: u64,
+    total: f32,
+    neighbours: u32,
+    closest: f32,
 }
 
 struct Story {
@@ -482,19 +502,36 @@ impl Clusterer {
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked.truncate(self.config.neighbours);
         let closest = ranked.first().map(|&(doc, s)| (doc as usize, s));
-        let mut votes: Vec<(u64, f32)> = Vec::new();
+        let mut votes: Vec<Vote> = Vec::new();
         for (doc, s) in ranked {
             let story = self.docs[doc as usize].story;
-            match votes.iter_mut().find(|(st, _)| *st == story) {
-                Some((_, total)) => *total += s,
-                None => votes.push((story, s)),
+            match votes.iter_mut().find(|v| v.story == story) {
+                Some(vote) => {
+                    vote.total += s;
+                    vote.neighbours += 1;
+                }
+                None => votes.push(Vote {
+                    story,
+                    total: s,
+                    neighbours: 1,
+                    closest: s,
+                }),
             }
         }
         let story = votes
             .into_iter()
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
-            .map(|(story, _)| story);
+            .max_by(|a, b| a.total.total_cmp(&b.total).then(b.story.cmp(&a.story)))
+            .filter(|vote| self.supported(vote))
+            .map(|vote| vote.story);
         (story, closest)
+    }
+
+    /// Whether the neighbours' support is enough to join the story (see [`Config::min_support`]).
+    fn supported(&self, vote: &Vote) -> bool {
+        let size = self.stories.get(&vote.story).map_or(1, |s| s.size);
+        size < self.config.support_from
+            || vote.neighbours >= self.config.min_support
+            || vote.closest >= self.config.strong_similarity
     }
 
     fn index(

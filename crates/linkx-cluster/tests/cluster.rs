@@ -8,8 +8,8 @@ use std::path::PathBuf;
 mod near_copies;
 
 /// Committed baselines: the test fails below them. Raise them when the score improves.
-const BASELINE_TITLE_SNIPPET_F1: f64 = 0.885;
-const BASELINE_TITLE_ONLY_F1: f64 = 0.700;
+const BASELINE_TITLE_SNIPPET_F1: f64 = 0.892;
+const BASELINE_TITLE_ONLY_F1: f64 = 0.724;
 
 fn corpus(name: &str) -> Option<Vec<(String, u64)>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -120,6 +120,56 @@ fn item(id: &str, title: &str, text: &str, published: i64) -> Item {
         published: Some(published),
         source: None,
     }
+}
+
+/// Reports of a flood-barrier story, the last one a roundup that also mentions a library.
+const BARRIER: [&str; 4] = [
+    "Riverport council approves flood barrier on the Ashwater river after spring floods forced residents from their homes",
+    "Riverport flood barrier vote: council backs the Ashwater river barrier, residents welcome plan after spring floods",
+    "Ashwater river flood barrier: what the Riverport council vote means for residents hit by the spring floods",
+    "Week in Riverport: council backs Ashwater flood barrier after spring floods; Lakeside library changes hours",
+];
+const LIBRARY: &str = "Lakeside library extends weekend opening hours as volunteers staff the reading rooms and children's books corner";
+
+/// An engine that has already seen 60 unrelated items, so word weights are those of an archive.
+fn engine_with_background() -> Clusterer {
+    let topics = [
+        "harvest festival crowds rain stalls music",
+        "rail line bridge repairs trains timetable",
+        "election candidates debate turnout ballots",
+        "hospital nurses wards funding shifts",
+        "football cup final goals stadium fans",
+        "museum exhibition paintings artists gallery",
+    ];
+    let mut c = Clusterer::default();
+    for i in 0..60 {
+        let text = format!("{} item{i} extra{i}", topics[i % topics.len()]);
+        c.assign(&item(&format!("bg{i}"), "", &text, i as i64));
+    }
+    c
+}
+
+#[test]
+fn a_big_story_needs_two_of_its_reports_to_agree_but_a_small_one_takes_a_follow_up() {
+    // Four reports: an item resembling only the roundup starts its own story.
+    let mut c = engine_with_background();
+    let barrier: Vec<u64> = BARRIER
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            c.assign(&item(&format!("b{i}"), "", text, 1_000 + i as i64))
+                .story
+        })
+        .collect();
+    assert!(barrier.iter().all(|s| *s == barrier[0]), "{barrier:?}");
+    let library = c.assign(&item("library", "", LIBRARY, 2_000));
+    assert_ne!(library.story, barrier[0]);
+    // With only the first report and the roundup, one neighbour is enough.
+    let mut c = engine_with_background();
+    let first = c.assign(&item("b0", "", BARRIER[0], 1_000)).story;
+    let roundup = c.assign(&item("b3", "", BARRIER[3], 1_001)).story;
+    assert_eq!(roundup, first);
+    assert_eq!(c.assign(&item("library", "", LIBRARY, 2_000)).story, first);
 }
 
 const WIRE: &str = "RIVERPORT (AP) — The Riverport city council voted 31 to 8 on Monday night to build a movable flood \
