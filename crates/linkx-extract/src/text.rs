@@ -69,6 +69,15 @@ const FURNITURE: &[&str] = &[
     "story continues below advertisement",
     "article continues below",
     "scroll to continue with content",
+    "advert",
+    "order reprints",
+    "print article",
+    "text size",
+    "sharing is caring",
+    "don't miss",
+    "more:",
+    "this slideshow requires javascript",
+    "post comment",
 ];
 
 /// Drops furniture lines, image-gallery counters, time stamps, newsletter prompts and copyright/credit lines.
@@ -95,7 +104,10 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             }) {
                 return false;
             }
-            if words <= 12 && (is_timestamp_line(&lower) || is_date_line(&lower)) {
+            let unpunctuated = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+            if (words <= 16 && is_timestamp_line(unpunctuated))
+                || (words <= 12 && is_date_line(&lower))
+            {
                 return false;
             }
             // "By HNN Staff | November 18, 2019 at 2:26 PM": a byline with its time stamp.
@@ -104,6 +116,10 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
                 && lower.contains('|')
                 && lower.chars().any(|c| c.is_ascii_digit())
             {
+                return false;
+            }
+            // A wire byline: "Tom Krisher, AP Auto Writer".
+            if words <= 8 && lower.contains(", ap ") && lower.ends_with("writer") {
                 return false;
             }
             // CMS shortcodes left in the text: "[button link=… type=…]".
@@ -182,6 +198,7 @@ fn is_sign_off(p: &str) -> bool {
     words <= 60
         && (lower.starts_with("if you enjoyed this")
             || lower.starts_with("reporting by")
+            || lower.ends_with("contributed to this report.")
             || lower.starts_with("(reporting by")
             || lower.starts_with("associated press writers")
             || lower.starts_with("citation:")
@@ -221,6 +238,11 @@ fn is_bio(lower: &str) -> bool {
 
 /// Photo captions with their credit: "… (Image: GETTY)", "…Credit: The Siberian Times".
 fn is_caption(p: &str) -> bool {
+    // A caption widget's text with its expand/collapse toggle: "… Tuesday, Nov. 19. less",
+    // "… unveil the concept vehicle at ... more" (sentences end with punctuation, not these).
+    if p.ends_with(" less") || p.ends_with("... more") || p.ends_with("… more") {
+        return true;
+    }
     let lower = p.to_lowercase();
     let gallery_counter = {
         let digits: String = lower.chars().take_while(char::is_ascii_digit).collect();
@@ -406,6 +428,28 @@ mod tests {
             p("Sixth paragraph."),
         ];
         assert_eq!(drop_teaser_tail(sections.clone()), sections);
+    }
+
+    #[test]
+    fn caption_widgets_wire_bylines_and_furniture_go() {
+        let text = vec![
+            "Tom Krisher, AP Auto Writer".to_string(),
+            "Two executives unveil a concept vehicle at the Los Angeles Auto Show on Tuesday, Nov. 19, 2019. less".to_string(),
+            "Two executives unveil a concept vehicle at the Los Angeles Auto Show on ... more".to_string(),
+            "The carmaker said the vehicle would not be sold before 2025, if at all.".to_string(),
+            "Advert".to_string(),
+            "| UPDATED: 11:05, Tue, Nov 19, 2019".to_string(),
+            "Analysts said the design hinted at the next sedan, which stays on sale for less."
+                .to_string(),
+            "Jessica Napoli contributed to this report.".to_string(),
+        ];
+        assert_eq!(
+            drop_boilerplate(text, None),
+            [
+                "The carmaker said the vehicle would not be sold before 2025, if at all.",
+                "Analysts said the design hinted at the next sedan, which stays on sale for less.",
+            ]
+        );
     }
 
     #[test]
