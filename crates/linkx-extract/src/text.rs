@@ -78,6 +78,11 @@ const FURNITURE: &[&str] = &[
     "more:",
     "this slideshow requires javascript",
     "post comment",
+    "you may also like",
+    "more great wired stories",
+    "most read stories",
+    "tell us what you think",
+    "like this story? share it with a friend",
 ];
 
 /// Drops furniture lines, image-gallery counters, time stamps, newsletter prompts and copyright/credit lines.
@@ -118,8 +123,28 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             {
                 return false;
             }
-            // A wire byline: "Tom Krisher, AP Auto Writer".
-            if words <= 8 && lower.contains(", ap ") && lower.ends_with("writer") {
+            // A wire byline: "Tom Krisher, AP Auto Writer", "Meg Kinnard and Errin Haines,
+            // Associated Press".
+            if words <= 10
+                && ((lower.contains(", ap ") && lower.ends_with("writer"))
+                    || lower.ends_with(", associated press"))
+            {
+                return false;
+            }
+            // Disclosures: "This post may contain affiliate links", "… may earn an Affiliate
+            // Commission …".
+            if words <= 40
+                && lower.contains("affiliate")
+                && (lower.contains("commission") || lower.contains("links"))
+            {
+                return false;
+            }
+            if words <= 25
+                && lower.starts_with("follow ")
+                && ["twitter", "facebook", "instagram"]
+                    .iter()
+                    .any(|s| lower.contains(s))
+            {
                 return false;
             }
             // CMS shortcodes left in the text: "[button link=… type=…]".
@@ -244,6 +269,38 @@ fn is_caption(p: &str) -> bool {
         return true;
     }
     let lower = p.to_lowercase();
+    let words = p.split_whitespace().count();
+    // A credit line, or a caption ending in its picture's source rather than a sentence's
+    // punctuation: "… outside a co-working space in New York.Reuters", "… colleague Timothy
+    // Weeks AP", "The first global geologic map of Titan. (NASA/JPL-Caltech/ASU)".
+    if words <= 8 && (lower.starts_with("credit...") || lower.starts_with("courtesy of")) {
+        return true;
+    }
+    const SOURCES: [&str; 9] = [
+        "getty",
+        "getty images",
+        "reuters",
+        "ap",
+        "afp",
+        "epa",
+        "statista",
+        "shutterstock",
+        "alamy",
+    ];
+    let last_word = lower
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    let ends_in_source = SOURCES
+        .iter()
+        .any(|s| lower.ends_with(s) && last_word == s.rsplit(' ').next().unwrap_or(s));
+    let ends_in_credit = lower.ends_with(')')
+        && lower
+            .rfind('(')
+            .is_some_and(|open| lower[open..].contains('/'));
+    if words <= 45 && (ends_in_source || ends_in_credit) {
+        return true;
+    }
     let gallery_counter = {
         let digits: String = lower.chars().take_while(char::is_ascii_digit).collect();
         !digits.is_empty() && lower[digits.len()..].starts_with("of")
@@ -345,6 +402,7 @@ fn is_newsletter_prompt(lower: &str) -> bool {
         || lower.starts_with("get the latest")
         || lower.starts_with("have a tip?")
         || lower.starts_with("sign up for")
+        || lower.contains("successfully subscribed")
         || lower.contains("news alerts")
         || lower.contains("your inbox")
         || lower.contains("delivered weekday")
@@ -441,6 +499,16 @@ mod tests {
             "| UPDATED: 11:05, Tue, Nov 19, 2019".to_string(),
             "Analysts said the design hinted at the next sedan, which stays on sale for less."
                 .to_string(),
+            "Meg Kinnard and Errin Haines, Associated Press".to_string(),
+            "The WeWork logo is displayed outside of a co-working space in New York.Reuters"
+                .to_string(),
+            "The first global geologic map of Titan. (NASA/JPL-Caltech/ASU)".to_string(),
+            "Credit...Doug Mills/The New York Times".to_string(),
+            "This post may contain affiliate links. Please see my disclosure page.".to_string(),
+            "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.".to_string(),
+            "You may also like".to_string(),
+            "Speeds are quoted in kilometres per hour (km/h), as the agency reported them to AP."
+                .to_string(),
             "Jessica Napoli contributed to this report.".to_string(),
         ];
         assert_eq!(
@@ -448,6 +516,7 @@ mod tests {
             [
                 "The carmaker said the vehicle would not be sold before 2025, if at all.",
                 "Analysts said the design hinted at the next sedan, which stays on sale for less.",
+                "Speeds are quoted in kilometres per hour (km/h), as the agency reported them to AP.",
             ]
         );
     }
