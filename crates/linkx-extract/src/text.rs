@@ -368,6 +368,17 @@ fn is_date_line(lower: &str) -> bool {
         .split(|c: char| !(c.is_alphanumeric() || c == ':'))
         .filter(|w| !w.is_empty())
         .collect();
+    const WEEKDAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let is_weekday = |w: &str| w.len() >= 3 && WEEKDAYS.iter().any(|d| d.starts_with(w));
+    let words: Vec<&str> = words.into_iter().skip_while(|w| is_weekday(w)).collect();
     let starts_with_date = words.first().is_some_and(|w| is_month(w) || is_day(w));
     let years = words.iter().filter(|w| is_year(w)).count();
     let others = words
@@ -377,10 +388,12 @@ fn is_date_line(lower: &str) -> bool {
                 || is_year(w)
                 || is_day(w)
                 || is_time(w)
-                || matches!(**w, "am" | "pm" | "at"))
+                || matches!(**w, "am" | "pm" | "at" | "updated"))
         })
         .count();
-    starts_with_date && years == 1 && others <= 2
+    // Two dates only as "published … updated …", never a range.
+    let dates_allowed = if words.contains(&"updated") { 2 } else { 1 };
+    starts_with_date && (1..=dates_allowed).contains(&years) && others <= 2
 }
 
 fn is_gallery_line(lower: &str) -> bool {
@@ -530,6 +543,8 @@ mod tests {
             "18 NOV 2019",
             "November 18, 2019 | 4:10pm",
             "November 20, 2019 / 1:07 AM / CBS News",
+            "Monday, November 18, 2019, 04:05 pm PT (07:05 pm ET)",
+            "November 19, 2019 | 4:20am | Updated November 19, 2019 | 9:32pm",
         ] {
             assert!(is_date_line(&line.to_lowercase()), "{line}");
         }
