@@ -115,12 +115,28 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             {
                 return false;
             }
-            // "By HNN Staff | November 18, 2019 at 2:26 PM": a byline with its time stamp.
+            // "By HNN Staff | November 18, 2019 at 2:26 PM", "By Matthew Digby on Monday,
+            // November 18th, 2019 at 11:08 a.m.": a byline with its time stamp (not "By 2030,
+            // …": a name follows).
+            let names_follow = p
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|w| w.starts_with(char::is_uppercase));
+            let has_year = lower
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|n| n.len() == 4 && (n.starts_with("19") || n.starts_with("20")));
             if words <= 20
                 && lower.starts_with("by ")
-                && lower.contains('|')
-                && lower.chars().any(|c| c.is_ascii_digit())
+                && ((lower.contains('|') && lower.chars().any(|c| c.is_ascii_digit()))
+                    || (names_follow && has_year))
             {
+                return false;
+            }
+            // Breadcrumbs: "Mensagens » Mensagens de Autoestima » …", "HomeLatest News…".
+            let glued_home = p
+                .strip_prefix("Home")
+                .is_some_and(|rest| rest.starts_with(char::is_uppercase));
+            if words <= 20 && (p.matches(" » ").count() >= 2 || glued_home) {
                 return false;
             }
             // A wire byline: "Tom Krisher, AP Auto Writer", "Meg Kinnard and Errin Haines,
@@ -142,6 +158,14 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             if words <= 25
                 && lower.starts_with("follow ")
                 && ["twitter", "facebook", "instagram"]
+                    .iter()
+                    .any(|s| lower.contains(s))
+            {
+                return false;
+            }
+            // An author's note: "… is out now. Follow him on Twitter @michaeldwall."
+            if words <= 60
+                && ["follow him on", "follow her on", "follow them on"]
                     .iter()
                     .any(|s| lower.contains(s))
             {
@@ -273,14 +297,22 @@ fn is_caption(p: &str) -> bool {
     // A credit line, or a caption ending in its picture's source rather than a sentence's
     // punctuation: "… outside a co-working space in New York.Reuters", "… colleague Timothy
     // Weeks AP", "The first global geologic map of Titan. (NASA/JPL-Caltech/ASU)".
-    if words <= 8 && (lower.starts_with("credit...") || lower.starts_with("courtesy of")) {
+    if words <= 8
+        && (lower.starts_with("credit...")
+            || lower.starts_with("courtesy of")
+            || lower.starts_with("source:"))
+    {
         return true;
     }
-    const SOURCES: [&str; 9] = [
+    if words <= 45 && lower.contains('©') && lower.contains("photo") {
+        return true;
+    }
+    const SOURCES: [&str; 10] = [
         "getty",
         "getty images",
         "reuters",
         "ap",
+        "ap file",
         "afp",
         "epa",
         "statista",
@@ -291,9 +323,18 @@ fn is_caption(p: &str) -> bool {
         .rsplit(|c: char| !c.is_alphanumeric())
         .find(|w| !w.is_empty())
         .unwrap_or("");
+    // The source may be in capitals in brackets: "… in Nogales, Ariz. (AP)" (not "… die
+    // elektronische Patientenakte (ePA)").
+    let capitals_in_brackets = p
+        .rsplit_once('(')
+        .is_some_and(|(_, inside)| !inside.chars().any(char::is_lowercase));
+    let unbracketed = match lower.strip_suffix(')') {
+        Some(inner) if capitals_in_brackets => inner,
+        _ => &lower,
+    };
     let ends_in_source = SOURCES
         .iter()
-        .any(|s| lower.ends_with(s) && last_word == s.rsplit(' ').next().unwrap_or(s));
+        .any(|s| unbracketed.ends_with(s) && last_word == s.rsplit(' ').next().unwrap_or(s));
     let ends_in_credit = lower.ends_with(')')
         && lower
             .rfind('(')
@@ -532,6 +573,28 @@ mod tests {
                 "Speeds are quoted in kilometres per hour (km/h), as the agency reported them to AP.",
             ]
         );
+    }
+
+    #[test]
+    fn breadcrumbs_dated_bylines_and_bracketed_credits_go() {
+        let keep = [
+            "By 2030, the city expects 40,000 more residents than it has homes for today.",
+            "Das Thema wird seit Jahren diskutiert: die elektronische Patientenakte (ePA)",
+        ];
+        let mut text: Vec<String> = [
+            "HomeLatest NewsNollywood Actress Is Looking Stunning In New Photos",
+            "Mensagens » Mensagens de Autoestima » Só quem se Ama",
+            "By Matthew Digby , Minh Do on Monday, November 18th, 2019 at 11:08 a.m.",
+            "The border check point near the Port of Entry in Nogales, Ariz. (AP)",
+            "Jewels after Jewels, installation views, photos © Inexhibit, 2018",
+            "SOURCE: News agencies",
+            "Her book about the search for alien life is out now. Follow her on Twitter @author.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        text.extend(keep.iter().map(|s| s.to_string()));
+        assert_eq!(drop_boilerplate(text, None), keep);
     }
 
     #[test]
