@@ -257,7 +257,32 @@ fn is_sign_off(p: &str) -> bool {
             || lower.starts_with("follow us")
             || lower.starts_with("get ") && lower.contains("delivered")
             || lower.contains("check out our")
-            || (words <= 45 && is_bio(&lower)))
+            || (words <= 45 && is_bio(&lower))
+            || is_company_boilerplate(&lower))
+}
+
+/// A press release's closing "about us": "Ascom is a global solutions provider …", "Ascom is
+/// headquartered in Baar (Switzerland), has subsidiaries in 15 countries and employs …".
+fn is_company_boilerplate(lower: &str) -> bool {
+    let opening = lower
+        .split_whitespace()
+        .take(6)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let is_statement = [" is a ", " is an ", " is the ", " is headquartered "]
+        .iter()
+        .any(|r| format!("{opening} ").contains(r));
+    is_statement
+        && [
+            "headquartered",
+            "solutions provider",
+            "provider of",
+            "employs",
+            "global leader",
+            "listed on",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// "Jane Roe is a senior writer at …", "Zac covers Apple news for …".
@@ -595,6 +620,20 @@ mod tests {
         .collect();
         text.extend(keep.iter().map(|s| s.to_string()));
         assert_eq!(drop_boilerplate(text, None), keep);
+    }
+
+    #[test]
+    fn a_press_release_loses_its_closing_about_us() {
+        let text: Vec<String> = [
+            "BAAR, SWITZERLAND",
+            "The hospital group chose the company's nurse-call system for its twelve sites.",
+            "Acme is a global solutions provider focused on healthcare ICT and mobile workflows.",
+            "Acme is headquartered in Baar (Switzerland) and employs around 1,300 people.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(drop_boilerplate(text.clone(), None), text[..2].to_vec());
     }
 
     #[test]
