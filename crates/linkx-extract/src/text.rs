@@ -332,6 +332,26 @@ fn is_caption(p: &str) -> bool {
     if words <= 45 && lower.contains('©') && lower.contains("photo") {
         return true;
     }
+    // Captions that describe their picture: "An artist's concept of …", "This illustration
+    // shows …", "New Horizons took this image of …".
+    let describes_picture = [
+        "an artist's ",
+        "an artist’s ",
+        "artist's concept",
+        "artist’s concept",
+        "this illustration ",
+        "this image ",
+        "this photo ",
+        "this satellite image",
+        "a cross-section through",
+    ]
+    .iter()
+    .any(|s| lower.starts_with(s))
+        || lower.contains(" took this image")
+        || lower.contains(" took this photo");
+    if words <= 45 && describes_picture {
+        return true;
+    }
     const SOURCES: [&str; 10] = [
         "getty",
         "getty images",
@@ -613,6 +633,9 @@ mod tests {
             "The border check point near the Port of Entry in Nogales, Ariz. (AP)",
             "Jewels after Jewels, installation views, photos © Inexhibit, 2018",
             "SOURCE: News agencies",
+            "An artist's concept of a moon lander and lunar rover on the moon's surface.",
+            "This illustration shows a concept moon lander by a satellite maker.",
+            "New Horizons took this image of the icy moon Europa rising above Jupiter's clouds.",
             "Her book about the search for alien life is out now. Follow her on Twitter @author.",
         ]
         .iter()
