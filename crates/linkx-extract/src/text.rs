@@ -83,6 +83,14 @@ const FURNITURE: &[&str] = &[
     "most read stories",
     "tell us what you think",
     "like this story? share it with a friend",
+    "media playback is unsupported on your device",
+    "highlights",
+    "loading content",
+    "recent articles",
+    "popular this week",
+    "trending",
+    "about the author",
+    "iklan",
 ];
 
 /// Drops furniture lines, image-gallery counters, time stamps, newsletter prompts and copyright/credit lines.
@@ -171,6 +179,25 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             {
                 return false;
             }
+            // Contact lines: "paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to
+            // Al Root at allen.root@dowjones.com".
+            let email = lower.contains('@') && lower.contains('.');
+            if (words == 1 && (email || lower.starts_with("twitter.com/")))
+                || (words <= 12 && lower.starts_with("write to ") && lower.contains('@'))
+            {
+                return false;
+            }
+            // Section labels: "Filed under: …", "More from UK", "Top stories in Nation",
+            // reading times.
+            if (words <= 8 && lower.starts_with("filed under"))
+                || (words <= 4 && lower.starts_with("more from "))
+                || (words <= 5 && lower.starts_with("top stories in "))
+                || (words <= 8
+                    && (lower.starts_with("reading time") || lower.starts_with("tempo de leitura")))
+                || (words <= 25 && lower.starts_with("follow ") && lower.contains("coverage"))
+            {
+                return false;
+            }
             // CMS shortcodes left in the text: "[button link=… type=…]".
             if lower.starts_with('[') && lower.contains('=') && lower.contains(']') {
                 return false;
@@ -248,6 +275,7 @@ fn is_sign_off(p: &str) -> bool {
         && (lower.starts_with("if you enjoyed this")
             || lower.starts_with("reporting by")
             || lower.ends_with("contributed to this report.")
+            || lower.contains("contributed reporting")
             || lower.starts_with("(reporting by")
             || lower.starts_with("associated press writers")
             || lower.starts_with("citation:")
@@ -395,6 +423,7 @@ fn is_caption(p: &str) -> bool {
         && (gallery_counter
             || lower.starts_with("file photo")
             || lower.starts_with("image caption")
+            || lower.starts_with("media caption")
             || lower.starts_with("© ")
             || (lower.starts_with("in this ") && lower.contains("photo")))
     {
@@ -489,7 +518,13 @@ fn is_gallery_line(lower: &str) -> bool {
     ) {
         return true;
     }
-    // "Image 1 of 8", "Photo 3 / 12".
+    // "1 of 6", "Image 1 of 8", "Photo 3 / 12".
+    if let Some((a, b)) = lower.split_once(" of ")
+        && a.parse::<u32>().is_ok()
+        && b.parse::<u32>().is_ok()
+    {
+        return true;
+    }
     let mut parts = lower.split_whitespace();
     matches!(parts.next(), Some("image" | "photo" | "picture" | "slide"))
         && lower.contains(" of ")
@@ -623,6 +658,8 @@ mod tests {
     #[test]
     fn breadcrumbs_dated_bylines_and_bracketed_credits_go() {
         let keep = [
+            "Аккаунт: @darkzip",
+            "___",
             "By 2030, the city expects 40,000 more residents than it has homes for today.",
             "Das Thema wird seit Jahren diskutiert: die elektronische Patientenakte (ePA)",
         ];
@@ -636,6 +673,13 @@ mod tests {
             "An artist's concept of a moon lander and lunar rover on the moon's surface.",
             "This illustration shows a concept moon lander by a satellite maker.",
             "New Horizons took this image of the icy moon Europa rising above Jupiter's clouds.",
+            "Media playback is unsupported on your device",
+            "Media captionWho is Julian Assange?",
+            "paul.takahashi@chron.com",
+            "Write to Al Root at allen.root@dowjones.com",
+            "Filed under: Politics |",
+            "Follow AP's full coverage of Brexit at https://www.apnews.com/Brexit",
+            "1 of 6",
             "Her book about the search for alien life is out now. Follow her on Twitter @author.",
         ]
         .iter()
