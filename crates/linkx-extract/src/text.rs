@@ -229,8 +229,17 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             let copyright = words <= 40
                 && (lower.contains("all rights reserved")
                     || lower.starts_with("copyright ©")
-                    || lower.contains("subject to copyright"));
-            !(credit || copyright)
+                    || lower.contains("subject to copyright")
+                    || (lower.contains('©') && lower.contains("this site")));
+            // The publisher's address: "… Washington DC 20006 | 202-628-8500 tel | … fax".
+            let address = words <= 30 && lower.contains(" tel") && lower.contains(" fax");
+            // A post's filing line: "05/10/2018 - Publicado por: … - Categoria: … - Tags: …".
+            let filing = words <= 30
+                && lower.contains("tags:")
+                && ["categor", "posted by", "publicado por", "filed"]
+                    .iter()
+                    .any(|w| lower.contains(w));
+            !(credit || copyright || address || filing)
         })
         .collect()
 }
@@ -332,10 +341,15 @@ fn is_bio(lower: &str) -> bool {
         .take(6)
         .collect::<Vec<_>>()
         .join(" ");
-    roles
-        .iter()
-        .any(|r| opening.contains(r.trim()) && lower.contains(r))
-        && jobs.iter().any(|j| lower.contains(j))
+    let joined = opening.contains(" joined ")
+        && ["reporting", "writing", "covering"]
+            .iter()
+            .any(|w| lower.contains(w));
+    joined
+        || roles
+            .iter()
+            .any(|r| opening.contains(r.trim()) && lower.contains(r))
+            && jobs.iter().any(|j| lower.contains(j))
 }
 
 /// Photo captions with their credit: "… (Image: GETTY)", "…Credit: The Siberian Times".
@@ -680,6 +694,9 @@ mod tests {
             "Filed under: Politics |",
             "Follow AP's full coverage of Brexit at https://www.apnews.com/Brexit",
             "1 of 6",
+            "The contents of this site are ©2019 Capitol Hill Publishing Corp.",
+            "The Hill 1625 K Street, NW Suite 900 Washington DC 20006 | 202-628-8500 tel | 202-628-8503 fax",
+            "05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: veiculo",
             "Her book about the search for alien life is out now. Follow her on Twitter @author.",
         ]
         .iter()
@@ -696,6 +713,7 @@ mod tests {
             "The hospital group chose the company's nurse-call system for its twelve sites.",
             "Acme is a global solutions provider focused on healthcare ICT and mobile workflows.",
             "Acme is headquartered in Baar (Switzerland) and employs around 1,300 people.",
+            "Emiliano joined the magazine in March 2017. He has been reporting on solar since 2009.",
         ]
         .iter()
         .map(|s| s.to_string())
