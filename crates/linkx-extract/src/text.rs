@@ -91,6 +91,8 @@ const FURNITURE: &[&str] = &[
     "trending",
     "about the author",
     "iklan",
+    "see more photos",
+    "share tweet submit",
 ];
 
 /// Drops furniture lines, image-gallery counters, time stamps, newsletter prompts and copyright/credit lines.
@@ -254,6 +256,18 @@ pub fn drop_teaser_tail(mut paragraphs: Vec<String>) -> Vec<String> {
             && p.chars().any(char::is_alphabetic)
             && !p.chars().any(char::is_lowercase)
     };
+    // "More Great WIRED Stories", "More stories from …": what follows, in the text's second
+    // half, is a list of them.
+    let list_heading = |p: &String| {
+        let lower = p.to_lowercase();
+        p.split_whitespace().count() <= 6
+            && lower.starts_with("more ")
+            && (lower.ends_with(" stories") || lower.contains(" stories from "))
+    };
+    let half = paragraphs.len() / 2;
+    if let Some(at) = paragraphs.iter().skip(half).position(list_heading) {
+        paragraphs.truncate(half + at);
+    }
     let is_count = |p: &str| p.chars().all(|c| c.is_ascii_digit() || c.is_whitespace());
     let mut cut = paragraphs.len();
     let mut teasers = 0;
@@ -551,6 +565,10 @@ fn is_newsletter_prompt(lower: &str) -> bool {
         || lower.starts_with("have a tip?")
         || lower.starts_with("sign up for")
         || lower.contains("successfully subscribed")
+        || lower.starts_with("subscribe to ")
+        || lower.starts_with("listen to ")
+        || lower.starts_with("how to listen to")
+        || lower.contains("apnews.com")
         || lower.contains("news alerts")
         || lower.contains("your inbox")
         || lower.contains("delivered weekday")
@@ -634,6 +652,14 @@ mod tests {
             p("Sixth paragraph."),
         ];
         assert_eq!(drop_teaser_tail(sections.clone()), sections);
+        // A "More … Stories" heading in the second half starts a list of them.
+        let mut wired = sections.clone();
+        wired.extend([
+            p("More Great WIRED Stories"),
+            p("The strange life and mysterious death of a virtuoso coder"),
+            p("How to opt out of the sites that sell your personal data"),
+        ]);
+        assert_eq!(drop_teaser_tail(wired), sections);
     }
 
     #[test]
@@ -694,6 +720,10 @@ mod tests {
             "Filed under: Politics |",
             "Follow AP's full coverage of Brexit at https://www.apnews.com/Brexit",
             "1 of 6",
+            "Subscribe to WIRED and stay smart with more of your favorite writers.",
+            "Listen to Newsbeat live at 12:45 and 17:45 weekdays - or listen back here.",
+            "More AP NBA: https://apnews.com/NBA and https://twitter.com/AP_Sports",
+            "See more photos:",
             "The contents of this site are ©2019 Capitol Hill Publishing Corp.",
             "The Hill 1625 K Street, NW Suite 900 Washington DC 20006 | 202-628-8500 tel | 202-628-8503 fax",
             "05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: veiculo",

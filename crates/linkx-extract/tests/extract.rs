@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// Last committed F1 on AEB; the test fails below it. Ratchet up, never down.
-const BASELINE_F1: f64 = 0.973;
+const BASELINE_F1: f64 = 0.974;
 
 fn data(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
