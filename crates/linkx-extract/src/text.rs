@@ -92,6 +92,7 @@ const FURNITURE: &[&str] = &[
     "about the author",
     "iklan",
     "see more photos",
+    "see more photos:",
     "share tweet submit",
 ];
 
