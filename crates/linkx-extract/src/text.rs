@@ -252,9 +252,10 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
 /// are skipped). Section headings of the article itself are followed by several paragraphs,
 /// or are not the text's last lines.
 pub fn drop_teaser_tail(mut paragraphs: Vec<String>) -> Vec<String> {
+    // Capitals only (scripts without case, such as Japanese, have no kickers).
     let is_kicker = |p: &str| {
         p.split_whitespace().count() <= 12
-            && p.chars().any(char::is_alphabetic)
+            && p.chars().any(char::is_uppercase)
             && !p.chars().any(char::is_lowercase)
     };
     // "More Great WIRED Stories", "More stories from …": what follows, in the text's second
@@ -287,6 +288,38 @@ pub fn drop_teaser_tail(mut paragraphs: Vec<String>) -> Vec<String> {
     }
     if teasers >= 3 {
         paragraphs.truncate(cut);
+    }
+    // Inside the text, a run of teasers is told by their headline shape: a kicker, then a
+    // line without a sentence's closing punctuation ("RANDY ANDY" / "Andrew parties in
+    // unearthed pics …"); counts and one-word labels ("Warning") may stand between them.
+    let is_headline = |p: &str| {
+        p.split_whitespace().count() <= 25
+            && !is_kicker(p)
+            && !p.ends_with(['.', '!', '?', ':', '"', '”', '…'])
+    };
+    let is_filler = |p: &str| is_count(p) || p.split_whitespace().count() == 1 && !is_kicker(p);
+    let mut start = 0;
+    while start < paragraphs.len() {
+        let mut end = start;
+        let mut pairs = 0;
+        loop {
+            let mut next = end;
+            while next < paragraphs.len() && pairs > 0 && is_filler(&paragraphs[next]) {
+                next += 1;
+            }
+            match paragraphs.get(next..next + 2) {
+                Some([kicker, teaser]) if is_kicker(kicker) && is_headline(teaser) => {
+                    pairs += 1;
+                    end = next + 2;
+                }
+                _ => break,
+            }
+        }
+        if pairs >= 3 {
+            paragraphs.drain(start..end);
+        } else {
+            start += 1;
+        }
     }
     paragraphs
 }
@@ -661,6 +694,31 @@ mod tests {
             p("How to opt out of the sites that sell your personal data"),
         ]);
         assert_eq!(drop_teaser_tail(wired), sections);
+        // Inside the text, teasers are headlines (no closing full stop) under kickers.
+        let mut sun = vec![
+            p("A hunter has caught the plague."),
+            p("Health officials said so."),
+        ];
+        let story_end = vec![p("Plague is treated with antibiotics."), p("6")];
+        sun.extend([
+            p("RANDY ANDY"),
+            p("Andrew parties in unearthed pics despite claiming he avoids PDAs"),
+            p("TIME TRAVELLER"),
+            p("Conspiracy theorists say they've spotted a climate activist in old pic"),
+            p("Warning"),
+            p("EYE POPPING"),
+            p("Russian Popeye has tricep removed after injecting oil"),
+        ]);
+        sun.extend(story_end.clone());
+        assert_eq!(drop_teaser_tail(sun.clone())[..2], sun[..2]);
+        assert_eq!(drop_teaser_tail(sun.clone())[2..], story_end[..]);
+        // Text without letter case has no kickers.
+        let japanese = vec![
+            p("以下、その手順。"),
+            p("Ctrl＋Alt＋Kで"),
+            p("Windows10での操作方法です。"),
+        ];
+        assert_eq!(drop_teaser_tail(japanese.clone()), japanese);
     }
 
     #[test]
