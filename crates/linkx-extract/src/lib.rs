@@ -129,8 +129,17 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
         .as_deref()
         .or(smoothie_title.as_deref())
         .map(collapse);
+    // The page title may carry the site's name after the headline ("… | Slate").
+    let is_headline = |p: &str, headline: &str| {
+        p.eq_ignore_ascii_case(headline)
+            || headline.strip_prefix(p).is_some_and(|rest| {
+                [" | ", " - ", " – ", " — "]
+                    .iter()
+                    .any(|s| rest.starts_with(s))
+            })
+    };
     if let (Some(first), Some(headline)) = (body.first(), headline)
-        && first.eq_ignore_ascii_case(&headline)
+        && is_headline(first, &headline)
     {
         body.remove(0);
     }

@@ -79,7 +79,6 @@ const FURNITURE: &[&str] = &[
     "this slideshow requires javascript",
     "post comment",
     "you may also like",
-    "more great wired stories",
     "most read stories",
     "tell us what you think",
     "like this story? share it with a friend",
@@ -94,6 +93,7 @@ const FURNITURE: &[&str] = &[
     "see more photos",
     "see more photos:",
     "share tweet submit",
+    "related news",
 ];
 
 /// Drops furniture lines, image-gallery counters, time stamps, newsletter prompts and copyright/credit lines.
@@ -121,6 +121,17 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
                 return false;
             }
             let unpunctuated = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+            // "Today 12:01 AM".
+            if words <= 4
+                && (lower.starts_with("today ") || lower.starts_with("yesterday "))
+                && lower.contains(':')
+            {
+                return false;
+            }
+            // The comment section's rules: "Note: we are temporarily moderating all comments…".
+            if words <= 40 && lower.contains("comments") && lower.contains("moderat") {
+                return false;
+            }
             if (words <= 16 && is_timestamp_line(unpunctuated))
                 || (words <= 12 && is_date_line(&lower))
             {
@@ -194,6 +205,7 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             // reading times.
             if (words <= 8 && lower.starts_with("filed under"))
                 || (words <= 4 && lower.starts_with("more from "))
+                || (words <= 10 && lower.starts_with("related coverage"))
                 || (words <= 5 && lower.starts_with("top stories in "))
                 || (words <= 8
                     && (lower.starts_with("reading time") || lower.starts_with("tempo de leitura")))
@@ -232,6 +244,10 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             let copyright = words <= 40
                 && (lower.contains("all rights reserved")
                     || lower.starts_with("copyright ©")
+                    || (words <= 12
+                        && ["copyright ⓒ", "copyright @", "copyright (c)"]
+                            .iter()
+                            .any(|c| lower.starts_with(c)))
                     || lower.contains("subject to copyright")
                     || (lower.contains('©') && lower.contains("this site")));
             // The publisher's address: "… Washington DC 20006 | 202-628-8500 tel | … fax".
@@ -333,6 +349,7 @@ fn is_sign_off(p: &str) -> bool {
             || lower.starts_with("reporting by")
             || lower.ends_with("contributed to this report.")
             || lower.contains("contributed reporting")
+            || lower.starts_with("additional reporting by")
             || lower.starts_with("(reporting by")
             || lower.starts_with("associated press writers")
             || lower.starts_with("citation:")
@@ -419,7 +436,42 @@ fn is_caption(p: &str) -> bool {
     {
         return true;
     }
+    if words <= 12
+        && [
+            "photo by ",
+            "photo illustration by ",
+            "photograph by ",
+            "illustration by ",
+        ]
+        .iter()
+        .any(|s| lower.starts_with(s))
+    {
+        return true;
+    }
     if words <= 45 && lower.contains('©') && lower.contains("photo") {
+        return true;
+    }
+    // "Image: Jose Mourinho, left, has replaced …"; a photographer's credit "Jason
+    // Cipriani/ZDNet".
+    if words <= 45 && lower.starts_with("image:") {
+        return true;
+    }
+    let slashed_credit = p.split_once('/').is_some_and(|(who, outlet)| {
+        !p.contains([':', ','])
+            && !outlet.contains('/')
+            && who.starts_with(char::is_uppercase)
+            && outlet.starts_with(char::is_uppercase)
+            && !who.ends_with(' ')
+    });
+    if words <= 4 && slashed_credit {
+        return true;
+    }
+    // A picture's source on its own line: "(Walt Disney Co.)", "Detroit News wire services".
+    let bracketed = p.starts_with('(')
+        && p.ends_with(')')
+        && !p[1..].contains(['(', ',', '?', '!'])
+        && p[1..].starts_with(char::is_uppercase);
+    if words <= 5 && (bracketed || lower.ends_with("wire services")) {
         return true;
     }
     // Captions that describe their picture: "An artist's concept of …", "This illustration
@@ -603,6 +655,8 @@ fn is_newsletter_prompt(lower: &str) -> bool {
         || lower.starts_with("listen to ")
         || lower.starts_with("how to listen to")
         || lower.contains("apnews.com")
+        || (lower.contains("homepage")
+            && (lower.starts_with("visit ") || lower.starts_with("make ")))
         || lower.contains("news alerts")
         || lower.contains("your inbox")
         || lower.contains("delivered weekday")
@@ -742,6 +796,7 @@ mod tests {
             "You may also like".to_string(),
             "Speeds are quoted in kilometres per hour (km/h), as the agency reported them to AP."
                 .to_string(),
+            "Additional reporting by Joseph Hudak".to_string(),
             "Jessica Napoli contributed to this report.".to_string(),
         ];
         assert_eq!(
@@ -757,6 +812,7 @@ mod tests {
     #[test]
     fn breadcrumbs_dated_bylines_and_bracketed_credits_go() {
         let keep = [
+            "(I know, radical statement, right?)",
             "Аккаунт: @darkzip",
             "___",
             "By 2030, the city expects 40,000 more residents than it has homes for today.",
@@ -783,6 +839,12 @@ mod tests {
             "Listen to Newsbeat live at 12:45 and 17:45 weekdays - or listen back here.",
             "More AP NBA: https://apnews.com/NBA and https://twitter.com/AP_Sports",
             "See more photos:",
+            "Today 12:01 AM",
+            "Note: we are temporarily moderating all comments submitted to deal with spam.",
+            "Photo illustration by Slate. Photo by David Dyer-Bennet.",
+            "(Walt Disney Co.)",
+            "Detroit News wire services",
+            "Copyright ⓒ Entermedia.co.kr.",
             "The contents of this site are ©2019 Capitol Hill Publishing Corp.",
             "The Hill 1625 K Street, NW Suite 900 Washington DC 20006 | 202-628-8500 tel | 202-628-8503 fax",
             "05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: veiculo",

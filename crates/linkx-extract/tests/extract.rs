@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// Last committed F1 on AEB; the test fails below it. Ratchet up, never down.
-const BASELINE_F1: f64 = 0.974;
+const BASELINE_F1: f64 = 0.975;
 
 fn data(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -117,7 +117,7 @@ fn aeb_benchmark_f1_stays_above_the_baseline() {
     let (p, r) = (mean(&precisions), mean(&recalls));
     let f1 = 2.0 * p * r / (p + r);
     eprintln!(
-        "AEB ({} pages): precision {p:.4} recall {r:.4} F1 {f1:.4}",
+        "AEB ({} pages): precision {p:.4} recall {r:.4} F1 {f1:.5}",
         recalls.len()
     );
     if std::env::var_os("EXTRACT_WORST").is_some() {
@@ -217,6 +217,20 @@ fn page_without_metadata_still_gives_title_and_text() {
     assert_eq!(a.byline, None);
     assert_eq!(a.canonical_url, None);
     assert!(a.text.contains("farmers"), "{}", a.text);
+}
+
+#[test]
+fn the_headline_is_not_the_text_even_with_the_site_name_in_the_title() {
+    let paragraph = "The council of Riverport voted on Monday night to build a movable flood \
+        barrier across the mouth of the Ashwater river, eight months after spring floods forced \
+        four thousand residents from their homes in the lower town.";
+    let html = format!(
+        "<html><head><title>Council backs flood barrier | Riverport Courier</title></head>\
+         <body><article><p>Council backs flood barrier</p><p>{paragraph}</p><p>{paragraph}</p>\
+         <p>{paragraph}</p></article></body></html>"
+    );
+    let a = extract_article(&html, None).unwrap();
+    assert!(a.text.starts_with("The council of Riverport"), "{}", a.text);
 }
 
 #[test]
