@@ -122,7 +122,7 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
         .byline
         .clone()
         .or_else(|| readable.as_ref().and_then(|a| a.byline.clone()));
-    let mut body = text::drop_boilerplate(text::drop_teaser_tail(body), byline_hint.as_deref());
+    let mut body = text::drop_boilerplate(text::drop_story_lists(body), byline_hint.as_deref());
     // The headline is metadata, not part of the text.
     let headline = meta
         .title

@@ -128,8 +128,13 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             {
                 return false;
             }
-            // The comment section's rules: "Note: we are temporarily moderating all comments…".
-            if words <= 40 && lower.contains("comments") && lower.contains("moderat") {
+            // The comment section's rules: "Note: we are temporarily moderating all comments…"
+            // (not a report on moderation: the note speaks to the reader).
+            if words <= 40
+                && (lower.starts_with("note:") || lower.starts_with("comments"))
+                && lower.contains("comments")
+                && lower.contains("moderat")
+            {
                 return false;
             }
             if (words <= 16 && is_timestamp_line(unpunctuated))
@@ -147,10 +152,15 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
             let has_year = lower
                 .split(|c: char| !c.is_ascii_digit())
                 .any(|n| n.len() == 4 && (n.starts_with("19") || n.starts_with("20")));
+            // …and a time of day, so "By March 2020, the virus had spread …" stays.
+            let has_time = lower
+                .as_bytes()
+                .windows(3)
+                .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
             if words <= 20
                 && lower.starts_with("by ")
                 && ((lower.contains('|') && lower.chars().any(|c| c.is_ascii_digit()))
-                    || (names_follow && has_year))
+                    || (names_follow && has_year && has_time))
             {
                 return false;
             }
@@ -170,10 +180,11 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
                 return false;
             }
             // Disclosures: "This post may contain affiliate links", "… may earn an Affiliate
-            // Commission …".
+            // Commission …" (they speak of this page: "may", "we").
             if words <= 40
                 && lower.contains("affiliate")
                 && (lower.contains("commission") || lower.contains("links"))
+                && (lower.contains(" may ") || lower.contains("we "))
             {
                 return false;
             }
@@ -251,7 +262,10 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
                     || lower.contains("subject to copyright")
                     || (lower.contains('©') && lower.contains("this site")));
             // The publisher's address: "… Washington DC 20006 | 202-628-8500 tel | … fax".
-            let address = words <= 30 && lower.contains(" tel") && lower.contains(" fax");
+            let address = words <= 30
+                && lower.contains('|')
+                && lower.contains(" tel")
+                && lower.contains(" fax");
             // A post's filing line: "05/10/2018 - Publicado por: … - Categoria: … - Tags: …".
             let filing = words <= 30
                 && lower.contains("tags:")
@@ -263,11 +277,12 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
         .collect()
 }
 
-/// Cuts a list of other stories that ends the text: at least three teasers, each an all-caps
-/// kicker line ("LIFE AFTER FEDERER") followed by one paragraph (comment counts between them
-/// are skipped). Section headings of the article itself are followed by several paragraphs,
-/// or are not the text's last lines.
-pub fn drop_teaser_tail(mut paragraphs: Vec<String>) -> Vec<String> {
+/// Cuts lists of other stories: what follows a "More … Stories" heading in the text's second
+/// half; a closing run of at least three teasers, each an all-caps kicker line ("LIFE AFTER
+/// FEDERER") followed by one paragraph (comment counts between them are skipped); and such a
+/// run inside the text when its teasers are headlines. Section headings of the article itself
+/// are followed by several paragraphs, or by sentences.
+pub fn drop_story_lists(mut paragraphs: Vec<String>) -> Vec<String> {
     // Capitals only (scripts without case, such as Japanese, have no kickers).
     let is_kicker = |p: &str| {
         p.split_whitespace().count() <= 12
@@ -522,10 +537,11 @@ fn is_caption(p: &str) -> bool {
     let ends_in_source = SOURCES
         .iter()
         .any(|s| unbracketed.ends_with(s) && last_word == s.rsplit(' ').next().unwrap_or(s));
-    let ends_in_credit = lower.ends_with(')')
-        && lower
-            .rfind('(')
-            .is_some_and(|open| lower[open..].contains('/'));
+    // A slashed credit names its sources in capitals: "(NASA/JPL-Caltech/ASU)", not "(km/h)".
+    let ends_in_credit = p.ends_with(')')
+        && p.rsplit_once('(').is_some_and(|(_, inside)| {
+            inside.contains('/') && inside.trim_start().starts_with(char::is_uppercase)
+        });
     if words <= 45 && (ends_in_source || ends_in_credit) {
         return true;
     }
@@ -710,7 +726,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tail_of_teasers_goes_but_section_headings_stay() {
+    fn lists_of_other_stories_go_but_section_headings_stay() {
         let p = |s: &str| s.to_string();
         let teasers = vec![
             p("The council voted on Monday."),
@@ -723,10 +739,10 @@ mod tests {
             p("FAR OUT, MAN"),
             p("If you have ever driven through a rural area, you know."),
         ];
-        assert_eq!(drop_teaser_tail(teasers.clone()), teasers[..2].to_vec());
+        assert_eq!(drop_story_lists(teasers.clone()), teasers[..2].to_vec());
         // Two teasers are not yet a list; headings followed by several paragraphs are the text's.
         let short = [&teasers[..2], &teasers[5..]].concat();
-        assert_eq!(drop_teaser_tail(short.clone()), short);
+        assert_eq!(drop_story_lists(short.clone()), short);
         let sections = vec![
             p("Intro."),
             p("WHAT HAPPENED"),
@@ -739,7 +755,7 @@ mod tests {
             p("Fifth paragraph."),
             p("Sixth paragraph."),
         ];
-        assert_eq!(drop_teaser_tail(sections.clone()), sections);
+        assert_eq!(drop_story_lists(sections.clone()), sections);
         // A "More … Stories" heading in the second half starts a list of them.
         let mut wired = sections.clone();
         wired.extend([
@@ -747,7 +763,7 @@ mod tests {
             p("The strange life and mysterious death of a virtuoso coder"),
             p("How to opt out of the sites that sell your personal data"),
         ]);
-        assert_eq!(drop_teaser_tail(wired), sections);
+        assert_eq!(drop_story_lists(wired), sections);
         // Inside the text, teasers are headlines (no closing full stop) under kickers.
         let mut sun = vec![
             p("A hunter has caught the plague."),
@@ -764,15 +780,15 @@ mod tests {
             p("Russian Popeye has tricep removed after injecting oil"),
         ]);
         sun.extend(story_end.clone());
-        assert_eq!(drop_teaser_tail(sun.clone())[..2], sun[..2]);
-        assert_eq!(drop_teaser_tail(sun.clone())[2..], story_end[..]);
+        assert_eq!(drop_story_lists(sun.clone())[..2], sun[..2]);
+        assert_eq!(drop_story_lists(sun.clone())[2..], story_end[..]);
         // Text without letter case has no kickers.
         let japanese = vec![
             p("以下、その手順。"),
             p("Ctrl＋Alt＋Kで"),
             p("Windows10での操作方法です。"),
         ];
-        assert_eq!(drop_teaser_tail(japanese.clone()), japanese);
+        assert_eq!(drop_story_lists(japanese.clone()), japanese);
     }
 
     #[test]
@@ -813,6 +829,11 @@ mod tests {
     fn breadcrumbs_dated_bylines_and_bracketed_credits_go() {
         let keep = [
             "(I know, radical statement, right?)",
+            "By March 2020, the virus had spread to every state.",
+            "The platform said it would moderate comments more strictly from Monday.",
+            "The cartel's affiliate links to the port were cut, police said.",
+            "She sent the form by fax after a telephone call to the office.",
+            "The top speed is 250 kilometres an hour (km/h)",
             "Аккаунт: @darkzip",
             "___",
             "By 2030, the city expects 40,000 more residents than it has homes for today.",
