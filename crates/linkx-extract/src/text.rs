@@ -108,173 +108,167 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
         .filter(|(_, p)| p.split_whitespace().count() < 8 || seen.insert(p.clone()))
         .filter(|(i, p)| *i + 3 < n || !is_sign_off(p))
         .map(|(_, p)| p)
-        // Escaped editor markup that leaked into the text.
-        .filter(|p| !(p.starts_with("&lt;") || p.contains("data-mce-")))
-        .filter(|p| !is_caption(p))
-        .filter(|p| {
-            let lower = p.to_lowercase();
-            let words = p.split_whitespace().count();
-            if byline.as_deref().is_some_and(|b| {
-                words <= 12
-                    && (lower == b || lower.strip_prefix("by ").is_some_and(|r| r.starts_with(b)))
-            }) {
-                return false;
-            }
-            let unpunctuated = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
-            // "Today 12:01 AM".
-            if words <= 4
-                && (lower.starts_with("today ") || lower.starts_with("yesterday "))
-                && lower.contains(':')
-            {
-                return false;
-            }
-            // The comment section's rules: "Note: we are temporarily moderating all comments…"
-            // (not a report on moderation: the note speaks to the reader).
-            if words <= 40
-                && (lower.starts_with("note:") || lower.starts_with("comments"))
-                && lower.contains("comments")
-                && lower.contains("moderat")
-            {
-                return false;
-            }
-            if (words <= 16 && is_timestamp_line(unpunctuated))
-                || (words <= 12 && is_date_line(&lower))
-            {
-                return false;
-            }
-            // "By HNN Staff | November 18, 2019 at 2:26 PM", "By Matthew Digby on Monday,
-            // November 18th, 2019 at 11:08 a.m.": a byline with its time stamp (not "By 2030,
-            // …": a name follows).
-            let names_follow = p
-                .split_whitespace()
-                .nth(1)
-                .is_some_and(|w| w.starts_with(char::is_uppercase));
-            let has_year = lower
-                .split(|c: char| !c.is_ascii_digit())
-                .any(|n| n.len() == 4 && (n.starts_with("19") || n.starts_with("20")));
-            // …and a time of day, so "By March 2020, the virus had spread …" stays.
-            let has_time = lower
-                .as_bytes()
-                .windows(3)
-                .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
-            if words <= 20
-                && lower.starts_with("by ")
-                && ((lower.contains('|') && lower.chars().any(|c| c.is_ascii_digit()))
-                    || (names_follow && has_year && has_time))
-            {
-                return false;
-            }
-            // Breadcrumbs: "Mensagens » Mensagens de Autoestima » …", "HomeLatest News…".
-            let glued_home = p
-                .strip_prefix("Home")
-                .is_some_and(|rest| rest.starts_with(char::is_uppercase));
-            if words <= 20 && (p.matches(" » ").count() >= 2 || glued_home) {
-                return false;
-            }
-            // A wire byline: "Tom Krisher, AP Auto Writer", "Meg Kinnard and Errin Haines,
-            // Associated Press".
-            if words <= 10
-                && ((lower.contains(", ap ") && lower.ends_with("writer"))
-                    || lower.ends_with(", associated press"))
-            {
-                return false;
-            }
-            // Disclosures: "This post may contain affiliate links", "… may earn an Affiliate
-            // Commission …" (they speak of this page: "may", "we").
-            if words <= 40
-                && lower.contains("affiliate")
-                && (lower.contains("commission") || lower.contains("links"))
-                && (lower.contains(" may ") || lower.contains("we "))
-            {
-                return false;
-            }
-            if words <= 25
-                && lower.starts_with("follow ")
-                && ["twitter", "facebook", "instagram"]
-                    .iter()
-                    .any(|s| lower.contains(s))
-            {
-                return false;
-            }
-            // An author's note: "… is out now. Follow him on Twitter @michaeldwall."
-            if words <= 60
-                && ["follow him on", "follow her on", "follow them on"]
-                    .iter()
-                    .any(|s| lower.contains(s))
-            {
-                return false;
-            }
-            // Contact lines: "paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to
-            // Al Root at allen.root@dowjones.com".
-            let email = lower.contains('@') && lower.contains('.');
-            if (words == 1 && (email || lower.starts_with("twitter.com/")))
-                || (words <= 12 && lower.starts_with("write to ") && lower.contains('@'))
-            {
-                return false;
-            }
-            // Section labels: "Filed under: …", "More from UK", "Top stories in Nation",
-            // reading times.
-            if (words <= 8 && lower.starts_with("filed under"))
-                || (words <= 4 && lower.starts_with("more from "))
-                || (words <= 10 && lower.starts_with("related coverage"))
-                || (words <= 5 && lower.starts_with("top stories in "))
-                || (words <= 8
-                    && (lower.starts_with("reading time") || lower.starts_with("tempo de leitura")))
-                || (words <= 25 && lower.starts_with("follow ") && lower.contains("coverage"))
-            {
-                return false;
-            }
-            // CMS shortcodes left in the text: "[button link=… type=…]".
-            if lower.starts_with('[') && lower.contains('=') && lower.contains(']') {
-                return false;
-            }
-            if words <= 6 && is_gallery_line(&lower) {
-                return false;
-            }
-            if words <= 30 && is_newsletter_prompt(&lower) {
-                return false;
-            }
-            true
-        })
-        .filter(|p| {
-            let lower = p.to_lowercase();
-            let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric() && c != ':');
-            if FURNITURE.contains(&trimmed) {
-                return false;
-            }
-            let words = p.split_whitespace().count();
-            let credit = words <= 8
-                && (lower.starts_with("image:")
-                    || lower.starts_with("photo:")
-                    || lower.starts_with("photograph:")
-                    || lower.starts_with("©")
-                    || lower.starts_with("(c)")
-                    || lower.ends_with("getty images")
-                    || lower.ends_with("/ reuters")
-                    || lower.ends_with("/ ap"));
-            let copyright = words <= 40
-                && (lower.contains("all rights reserved")
-                    || lower.starts_with("copyright ©")
-                    || (words <= 12
-                        && ["copyright ⓒ", "copyright @", "copyright (c)"]
-                            .iter()
-                            .any(|c| lower.starts_with(c)))
-                    || lower.contains("subject to copyright")
-                    || (lower.contains('©') && lower.contains("this site")));
-            // The publisher's address: "… Washington DC 20006 | 202-628-8500 tel | … fax".
-            let address = words <= 30
-                && lower.contains('|')
-                && lower.contains(" tel")
-                && lower.contains(" fax");
-            // A post's filing line: "05/10/2018 - Publicado por: … - Categoria: … - Tags: …".
-            let filing = words <= 30
-                && lower.contains("tags:")
-                && ["categor", "posted by", "publicado por", "filed"]
-                    .iter()
-                    .any(|w| lower.contains(w));
-            !(credit || copyright || address || filing)
-        })
+        .filter(|p| !is_boilerplate_line(p, byline.as_deref()))
         .collect()
+}
+
+/// Whether a line, wherever it stands, is page furniture rather than the article: escaped
+/// editor markup, a caption or credit, the byline, a time stamp, a prompt, a label, a
+/// copyright or contact line. `byline` is lowercase.
+fn is_boilerplate_line(p: &str, byline: Option<&str>) -> bool {
+    // Escaped editor markup that leaked into the text.
+    if p.starts_with("&lt;") || p.contains("data-mce-") || is_caption(p) {
+        return true;
+    }
+    let lower = p.to_lowercase();
+    let words = p.split_whitespace().count();
+    if byline.is_some_and(|b| {
+        words <= 12 && (lower == b || lower.strip_prefix("by ").is_some_and(|r| r.starts_with(b)))
+    }) {
+        return true;
+    }
+    let unpunctuated = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+    // "Today 12:01 AM".
+    if words <= 4
+        && (lower.starts_with("today ") || lower.starts_with("yesterday "))
+        && lower.contains(':')
+    {
+        return true;
+    }
+    // The comment section's rules: "Note: we are temporarily moderating all comments…"
+    // (not a report on moderation: the note speaks to the reader).
+    if words <= 40
+        && (lower.starts_with("note:") || lower.starts_with("comments"))
+        && lower.contains("comments")
+        && lower.contains("moderat")
+    {
+        return true;
+    }
+    if (words <= 16 && is_timestamp_line(unpunctuated)) || (words <= 12 && is_date_line(&lower)) {
+        return true;
+    }
+    // "By HNN Staff | November 18, 2019 at 2:26 PM", "By Matthew Digby on Monday,
+    // November 18th, 2019 at 11:08 a.m.": a byline with its time stamp (not "By 2030,
+    // …": a name follows).
+    let names_follow = p
+        .split_whitespace()
+        .nth(1)
+        .is_some_and(|w| w.starts_with(char::is_uppercase));
+    let has_year = lower.split(|c: char| !c.is_ascii_digit()).any(is_year);
+    // …and a time of day, so "By March 2020, the virus had spread …" stays.
+    let has_time = lower
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit());
+    if words <= 20
+        && lower.starts_with("by ")
+        && ((lower.contains('|') && lower.chars().any(|c| c.is_ascii_digit()))
+            || (names_follow && has_year && has_time))
+    {
+        return true;
+    }
+    // Breadcrumbs: "Mensagens » Mensagens de Autoestima » …", "HomeLatest News…".
+    let glued_home = p
+        .strip_prefix("Home")
+        .is_some_and(|rest| rest.starts_with(char::is_uppercase));
+    if words <= 20 && (p.matches(" » ").count() >= 2 || glued_home) {
+        return true;
+    }
+    // A wire byline: "Tom Krisher, AP Auto Writer", "Meg Kinnard and Errin Haines,
+    // Associated Press".
+    if words <= 10
+        && ((lower.contains(", ap ") && lower.ends_with("writer"))
+            || lower.ends_with(", associated press"))
+    {
+        return true;
+    }
+    // Disclosures: "This post may contain affiliate links", "… may earn an Affiliate
+    // Commission …" (they speak of this page: "may", "we").
+    if words <= 40
+        && lower.contains("affiliate")
+        && (lower.contains("commission") || lower.contains("links"))
+        && (lower.contains(" may ") || lower.contains("we "))
+    {
+        return true;
+    }
+    if words <= 25
+        && lower.starts_with("follow ")
+        && ["twitter", "facebook", "instagram"]
+            .iter()
+            .any(|s| lower.contains(s))
+    {
+        return true;
+    }
+    // An author's note: "… is out now. Follow him on Twitter @michaeldwall."
+    if words <= 60
+        && ["follow him on", "follow her on", "follow them on"]
+            .iter()
+            .any(|s| lower.contains(s))
+    {
+        return true;
+    }
+    // Contact lines: "paul.takahashi@chron.com", "twitter.com/paultakahashi", "Write to
+    // Al Root at allen.root@dowjones.com".
+    let email = lower.contains('@') && lower.contains('.');
+    if (words == 1 && (email || lower.starts_with("twitter.com/")))
+        || (words <= 12 && lower.starts_with("write to ") && lower.contains('@'))
+    {
+        return true;
+    }
+    // Section labels: "Filed under: …", "More from UK", "Top stories in Nation",
+    // reading times.
+    if (words <= 8 && lower.starts_with("filed under"))
+        || (words <= 4 && lower.starts_with("more from "))
+        || (words <= 10 && lower.starts_with("related coverage"))
+        || (words <= 5 && lower.starts_with("top stories in "))
+        || (words <= 8
+            && (lower.starts_with("reading time") || lower.starts_with("tempo de leitura")))
+        || (words <= 25 && lower.starts_with("follow ") && lower.contains("coverage"))
+    {
+        return true;
+    }
+    // CMS shortcodes left in the text: "[button link=… type=…]".
+    if lower.starts_with('[') && lower.contains('=') && lower.contains(']') {
+        return true;
+    }
+    if words <= 6 && is_gallery_line(&lower) {
+        return true;
+    }
+    if words <= 30 && is_newsletter_prompt(&lower) {
+        return true;
+    }
+    let trimmed = lower.trim_matches(|c: char| !c.is_alphanumeric() && c != ':');
+    if FURNITURE.contains(&trimmed) {
+        return true;
+    }
+    let credit = words <= 8
+        && (lower.starts_with("image:")
+            || lower.starts_with("photo:")
+            || lower.starts_with("photograph:")
+            || lower.starts_with("©")
+            || lower.starts_with("(c)")
+            || lower.ends_with("getty images")
+            || lower.ends_with("/ reuters")
+            || lower.ends_with("/ ap"));
+    let copyright = words <= 40
+        && (lower.contains("all rights reserved")
+            || lower.starts_with("copyright ©")
+            || (words <= 12
+                && ["copyright ⓒ", "copyright @", "copyright (c)"]
+                    .iter()
+                    .any(|c| lower.starts_with(c)))
+            || lower.contains("subject to copyright")
+            || (lower.contains('©') && lower.contains("this site")));
+    // The publisher's address: "… Washington DC 20006 | 202-628-8500 tel | … fax".
+    let address =
+        words <= 30 && lower.contains('|') && lower.contains(" tel") && lower.contains(" fax");
+    // A post's filing line: "05/10/2018 - Publicado por: … - Categoria: … - Tags: …".
+    let filing = words <= 30
+        && lower.contains("tags:")
+        && ["categor", "posted by", "publicado por", "filed"]
+            .iter()
+            .any(|w| lower.contains(w));
+    credit || copyright || address || filing
 }
 
 /// Cuts lists of other stories: what follows a "More … Stories" heading in the text's second
@@ -581,6 +575,11 @@ fn is_timestamp_line(lower: &str) -> bool {
     starts.iter().any(|w| lower.starts_with(w)) && lower.chars().any(|c| c.is_ascii_digit())
 }
 
+/// A year of news: four digits starting 19 or 20.
+fn is_year(w: &str) -> bool {
+    w.len() == 4 && (w.starts_with("19") || w.starts_with("20")) && w.parse::<u32>().is_ok()
+}
+
 /// A line that is only a date, perhaps with its time, zone and a two-word source: "Nov. 20,
 /// 2019 5:52 AM EST", "19.11.2019, 08:57", "November 20, 2019 / 1:07 AM / CBS News". Not a
 /// range of dates ("29 November 2018 | 20 January 2019": an exhibition's dates, part of a text).
@@ -601,9 +600,6 @@ fn is_date_line(lower: &str) -> bool {
     ];
     // "nov", "sept", "november" (not "mayor").
     let is_month = |w: &str| w.len() >= 3 && MONTHS.iter().any(|m| m.starts_with(w));
-    let is_year = |w: &str| {
-        w.len() == 4 && (w.starts_with("19") || w.starts_with("20")) && w.parse::<u32>().is_ok()
-    };
     let is_day = |w: &str| w.len() <= 2 && w.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
     let is_time = |w: &str| {
         let w = w.trim_end_matches(|c: char| c.is_ascii_alphabetic());

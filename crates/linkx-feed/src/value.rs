@@ -156,14 +156,11 @@ impl Dict {
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.position(key).map(|i| &self.pairs[i].1)
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
-        self.pairs
-            .iter_mut()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
+        self.position(key).map(|i| &mut self.pairs[i].1)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
