@@ -77,10 +77,8 @@ async fn execute(jobs: &JobContext, job: &Job) -> anyhow::Result<String> {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("source {source_id} no longer exists"))?;
             let report = poll_source(ctx, &source).await;
-            if let Some(search) = &ctx.search
-                && let Err(e) = search.flush().await
-            {
-                tracing::warn!(error = %e, "could not update the search index; it catches up when rebuilt");
+            if let Some(search) = &ctx.search {
+                search.flush_or_log().await;
             }
             Ok(serde_json::to_string(&PollOutcome {
                 source_id,

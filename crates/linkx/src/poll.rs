@@ -369,6 +369,11 @@ pub async fn poll_due(
             }
         };
         on_done(&report);
+        if let Some(search) = &ctx.search
+            && search.due()
+        {
+            search.flush_or_log().await;
+        }
         summary.new_items += report.new_items;
         match &report.error {
             Some(error) => {
@@ -381,10 +386,8 @@ pub async fn poll_due(
             None => summary.ok += 1,
         }
     }
-    if let Some(search) = &ctx.search
-        && let Err(e) = search.flush().await
-    {
-        tracing::warn!(error = %e, "could not update the search index; it catches up when rebuilt");
+    if let Some(search) = &ctx.search {
+        search.flush_or_log().await;
     }
     Ok(summary)
 }

@@ -241,11 +241,15 @@ pub async fn follow_once(
     Ok(at.max(last))
 }
 
+/// Articles noted that a poll indexes before it ends (see [`SearchSync::due`]).
+const FLUSH_EVERY: usize = 4_000;
+
 /// Articles waiting to be indexed, and the index they go to.
 pub struct SearchSync {
     pub index: Arc<SearchIndex>,
     store: Store,
     pending: Mutex<Vec<i64>>,
+    flush_every: usize,
 }
 
 impl SearchSync {
@@ -254,13 +258,37 @@ impl SearchSync {
             index,
             store,
             pending: Mutex::new(Vec::new()),
+            flush_every: FLUSH_EVERY,
         }
+    }
+
+    /// Makes [`SearchSync::due`] true from `articles` noted articles on.
+    pub fn flush_every(self, articles: usize) -> SearchSync {
+        SearchSync {
+            flush_every: articles.max(1),
+            ..self
+        }
+    }
+
+    /// Whether enough articles are noted to index them now rather than when the poll ends: a
+    /// first poll stores tens of thousands, and indexing them a few thousand at a time keeps
+    /// the index writer from holding them all at once (and they become searchable sooner).
+    pub fn due(&self) -> bool {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).len() >= self.flush_every
     }
 
     /// Notes articles that are new or changed.
     pub fn note(&self, ids: impl IntoIterator<Item = i64>) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         pending.extend(ids);
+    }
+
+    /// Like [`SearchSync::flush`] for the pipeline, where a failure is logged: the index is
+    /// derived data, and catches up when it is rebuilt.
+    pub async fn flush_or_log(&self) {
+        if let Err(e) = self.flush().await {
+            tracing::warn!(error = %e, "could not update the search index; it catches up when rebuilt");
+        }
     }
 
     /// Indexes everything noted so far in one commit; returns how many articles.

@@ -1214,6 +1214,50 @@ fn polled_articles_are_searchable_and_a_rebuild_gives_the_same_answers() {
 }
 
 #[tokio::test]
+async fn a_long_poll_indexes_articles_as_they_come_not_only_at_its_end() {
+    let app = spawn_app().await;
+    for feed in [
+        "/feeds/daily-2.xml",
+        "/feeds/daily-3.xml",
+        "/feeds/daily-4.xml",
+    ] {
+        add(&app, feed).await;
+    }
+    let index = std::sync::Arc::new(linkx_search::SearchIndex::in_memory().unwrap());
+    let sync = linkx::search::SearchSync::new(index.clone(), app.store.clone()).flush_every(2);
+    let ctx = std::sync::Arc::new(linkx::poll::PollContext {
+        search: Some(std::sync::Arc::new(sync)),
+        concurrency: 1,
+        ..std::sync::Arc::try_unwrap(app.poll_context().await)
+            .ok()
+            .unwrap()
+    });
+    // What a reader could find each time a source's poll finished.
+    let searchable = std::sync::Mutex::new(Vec::new());
+    linkx::poll::poll_due(
+        ctx,
+        true,
+        |_| {},
+        |_| {
+            searchable.lock().unwrap().push(index.len());
+        },
+    )
+    .await
+    .unwrap();
+    let searchable = searchable.into_inner().unwrap();
+    assert_eq!(searchable.len(), 3);
+    assert_eq!(
+        searchable[0], 0,
+        "nothing indexed before the first source is done"
+    );
+    assert!(
+        searchable[1] >= 2 && searchable[2] > searchable[1],
+        "each finished source's articles are searchable while the poll goes on: {searchable:?}"
+    );
+    assert_eq!(index.len(), 9, "and every article by the end");
+}
+
+#[tokio::test]
 async fn a_corrected_article_is_found_by_its_new_words_only() {
     let app = spawn_app().await;
     let source = add(&app, "/edited.xml").await;
