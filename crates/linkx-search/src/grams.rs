@@ -3,9 +3,12 @@
 //! A phrase query compares word positions in every article that holds all its words. When both
 //! words are frequent that is a large share of the archive: `"of the"` is in nearly every
 //! article, and in a big archive so are pairs like `"the minister"`. So analysis also indexes a
-//! pair of adjacent frequent words as a single term (`of\u{1}the`, at the first word's
-//! position), and a phrase query asks for that term instead of comparing positions. A phrase
-//! with a rarer word is found through that word's (shorter) posting list as before.
+//! pair of adjacent frequent words as a single term (`of\u{1}the`), once per text, at the
+//! first word's position where the pair first occurs. A two-word phrase of them is that term,
+//! with no positions compared; a longer phrase compares its words' positions only in the
+//! articles that hold all its grams. A phrase with a rarer word is found through that word's
+//! (shorter) posting list as before. Indexing each gram once per text rather than at every
+//! occurrence makes the index 7% smaller and the build 4% faster (a million articles).
 //!
 //! Which pairs: those a phrase query would spend long on ([`makes_gram`]). Measured on a million
 //! articles, its time follows the share of the archive holding both words (the articles it
@@ -18,7 +21,7 @@
 //! million articles, against 10,000 required.
 
 use rustc_hash::FxBuildHasher;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
 
 /// Joins the two words of a gram; the word tokenizer never emits it.
@@ -86,10 +89,33 @@ fn most_frequent_first(a: (&str, Frequency), b: (&str, Frequency)) -> std::cmp::
     b.1.share.total_cmp(&a.1.share).then_with(|| a.0.cmp(b.0))
 }
 
-/// The frequent words of an index.
-#[derive(Clone, Debug, PartialEq)]
+/// A word of the table: how frequent it is, and its number (in the order the table was made),
+/// which names its grams while a text is analysed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Word {
+    frequency: Frequency,
+    number: u32,
+}
+
+/// The table of `words`, numbered most frequent first (so a table read back from its text is
+/// the same table); a word repeated keeps its highest frequency.
+fn numbered(
+    words: impl IntoIterator<Item = (Box<str>, Frequency)>,
+) -> HashMap<Box<str>, Word, FxBuildHasher> {
+    let mut words: Vec<(Box<str>, Frequency)> = words.into_iter().collect();
+    words.sort_by(|a, b| most_frequent_first((&a.0, a.1), (&b.0, b.1)));
+    let mut table = HashMap::with_hasher(FxBuildHasher);
+    for (word, frequency) in words {
+        let number = table.len() as u32;
+        table.entry(word).or_insert(Word { frequency, number });
+    }
+    table
+}
+
+/// The frequent words of an index (by default none: no pair is a gram).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GramWords {
-    words: HashMap<Box<str>, Frequency, FxBuildHasher>,
+    words: HashMap<Box<str>, Word, FxBuildHasher>,
     /// Articles in the archive when the table was learnt (0: never learnt).
     archive: u64,
 }
@@ -101,11 +127,12 @@ impl GramWords {
     /// The English words, as they come out of `analyze` (the analysis chain before this
     /// filter), so that "was" is found however the stemmer writes it.
     pub fn english(mut analyze: impl FnMut(&str) -> Vec<String>) -> GramWords {
-        let words = ENGLISH
-            .iter()
-            .flat_map(|w| analyze(w))
-            .map(|w| (w.into_boxed_str(), Frequency::ENGLISH))
-            .collect();
+        let words = numbered(
+            ENGLISH
+                .iter()
+                .flat_map(|w| analyze(w))
+                .map(|w| (w.into_boxed_str(), Frequency::ENGLISH)),
+        );
         GramWords { words, archive: 0 }
     }
 
@@ -147,10 +174,7 @@ impl GramWords {
         frequent.sort_by(|a, b| most_frequent_first((&a.0, a.1), (&b.0, b.1)));
         frequent.truncate(MAX_WORDS);
         GramWords {
-            words: frequent
-                .into_iter()
-                .map(|(w, f)| (w.into_boxed_str(), f))
-                .collect(),
+            words: numbered(frequent.into_iter().map(|(w, f)| (w.into_boxed_str(), f))),
             archive,
         }
     }
@@ -170,8 +194,11 @@ impl GramWords {
 
     /// The table as kept with the index: most frequent first.
     pub fn to_text(&self) -> String {
-        let mut words: Vec<(&str, Frequency)> =
-            self.words.iter().map(|(w, f)| (&**w, *f)).collect();
+        let mut words: Vec<(&str, Frequency)> = self
+            .words
+            .iter()
+            .map(|(w, v)| (&**w, v.frequency))
+            .collect();
         words.sort_by(|a, b| most_frequent_first(*a, *b));
         let mut out = format!("{FILE_HEADER}\narchive\t{}\n", self.archive);
         for (word, f) in words {
@@ -191,7 +218,7 @@ impl GramWords {
             .and_then(|l| l.strip_prefix("archive\t"))
             .and_then(|n| n.parse().ok())
             .ok_or("gram word table: no archive size")?;
-        let mut words = HashMap::with_hasher(FxBuildHasher);
+        let mut words = Vec::new();
         for (n, line) in lines.enumerate() {
             let mut parts = line.splitn(3, '\t');
             let mut field = || parts.next().filter(|p| !p.is_empty());
@@ -205,45 +232,76 @@ impl GramWords {
             let Some((word, frequency)) = parsed else {
                 return Err(format!("gram word table, line {}: {line:?}", n + 3));
             };
-            words.insert(word.into(), frequency);
+            words.push((word.into(), frequency));
         }
-        Ok(GramWords { words, archive })
+        Ok(GramWords {
+            words: numbered(words),
+            archive,
+        })
     }
 
     /// How frequent `word` is ([`Frequency::RARE`] for a word not in the table).
     fn frequency(&self, word: &str) -> Frequency {
-        self.words.get(word).copied().unwrap_or(Frequency::RARE)
+        self.word(word).frequency
     }
 
-    /// The terms a phrase of `tokens` (position, text) is found by: a gram for each adjacent
-    /// pair of frequent words, and each word that is in no such pair, with positions relative
-    /// to the first token.
-    pub fn phrase_terms(&self, tokens: &[(usize, String)]) -> Vec<(usize, String)> {
-        let Some(&(first, _)) = tokens.first() else {
-            return Vec::new();
-        };
+    /// `word` as the table knows it (rare, numbered past the table, when it is not in it).
+    fn word(&self, word: &str) -> Word {
+        self.words.get(word).copied().unwrap_or(Word {
+            frequency: Frequency::RARE,
+            number: u32::MAX,
+        })
+    }
+
+    /// How a phrase of `tokens` (position, text) is found: the grams of its adjacent pairs of
+    /// frequent words, which the articles holding it hold too, and its words with positions
+    /// relative to the first, which a match must hold in that order. A phrase of two words
+    /// that make a gram needs no words: the gram is the phrase.
+    pub fn phrase(&self, tokens: &[(usize, String)]) -> Phrase {
         let gram_at: Vec<bool> = tokens
             .windows(2)
             .map(|pair| self.pairs(&pair[0], &pair[1]))
             .collect();
-        let mut terms = Vec::new();
-        for (i, (position, word)) in tokens.iter().enumerate() {
-            let offset = position - first;
-            let in_gram_before = i > 0 && gram_at[i - 1];
-            let in_gram_after = gram_at.get(i).copied().unwrap_or(false);
-            if in_gram_after {
-                terms.push((offset, gram(word, &tokens[i + 1].1)));
-            } else if !in_gram_before {
-                terms.push((offset, word.clone()));
-            }
+        let mut grams: Vec<String> = (tokens.windows(2).zip(&gram_at))
+            .filter(|(_, is_gram)| **is_gram)
+            .map(|(pair, _)| gram(&pair[0].1, &pair[1].1))
+            .collect();
+        // Token i is in the gram before it (i - 1, i) or after it (i, i + 1).
+        let in_gram = |i: usize| {
+            i.checked_sub(1).is_some_and(|b| gram_at[b]) || gram_at.get(i) == Some(&true)
+        };
+        let loose = (tokens.iter().enumerate())
+            .filter(|&(i, _)| !in_gram(i))
+            .map(|(_, (_, word))| word.clone())
+            .collect();
+        grams.sort_unstable();
+        grams.dedup();
+        let words = match tokens {
+            [_, _] if !grams.is_empty() => Vec::new(),
+            [(first, _), ..] => tokens.iter().map(|(p, t)| (p - first, t.clone())).collect(),
+            [] => Vec::new(),
+        };
+        Phrase {
+            grams,
+            words,
+            loose,
         }
-        terms
     }
 
     /// Whether two tokens make a gram: adjacent, and frequent enough together.
     fn pairs(&self, a: &(usize, String), b: &(usize, String)) -> bool {
         b.0 == a.0 + 1 && makes_gram(self.frequency(&a.1), self.frequency(&b.1))
     }
+}
+
+/// How a phrase is found (see [`GramWords::phrase`]).
+#[derive(Debug, PartialEq)]
+pub struct Phrase {
+    pub grams: Vec<String>,
+    pub words: Vec<(usize, String)>,
+    /// The words in no gram: with the grams, what a snippet highlights (so a phrase's "the"
+    /// is highlighted where the phrase is, not everywhere).
+    pub loose: Vec<String>,
 }
 
 fn gram(a: &str, b: &str) -> String {
@@ -261,7 +319,7 @@ fn write_gram(out: &mut String, a: &str, b: &str) {
 }
 
 /// The token filter: every token, and between two adjacent frequent words the gram of the
-/// pair.
+/// pair, the first time the pair occurs in the text.
 #[derive(Clone)]
 pub struct CommonGrams {
     pub words: std::sync::Arc<GramWords>,
@@ -274,6 +332,7 @@ impl TokenFilter for CommonGrams {
         CommonGramsFilter {
             inner,
             words: self.words,
+            seen: HashSet::default(),
         }
     }
 }
@@ -282,15 +341,19 @@ impl TokenFilter for CommonGrams {
 pub struct CommonGramsFilter<T> {
     inner: T,
     words: std::sync::Arc<GramWords>,
+    /// The grams shown in the text being analysed (kept between texts for its memory).
+    seen: HashSet<u64, FxBuildHasher>,
 }
 
 impl<T: Tokenizer> Tokenizer for CommonGramsFilter<T> {
     type TokenStream<'a> = CommonGramsStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        self.seen.clear();
         CommonGramsStream {
             tail: self.inner.token_stream(text),
             words: &self.words,
+            seen: &mut self.seen,
             previous: None,
             gram: Token::default(),
             showing_gram: None,
@@ -298,11 +361,11 @@ impl<T: Tokenizer> Tokenizer for CommonGramsFilter<T> {
     }
 }
 
-/// The previous word when it is frequent (it may start a gram): its text, frequency, position
-/// and where it starts.
+/// The previous word when it is frequent (it may start a gram): its text, frequency and
+/// number, position and where it starts.
 struct Previous {
     text: String,
-    frequency: Frequency,
+    word: Word,
     position: usize,
     offset_from: usize,
 }
@@ -310,30 +373,32 @@ struct Previous {
 pub struct CommonGramsStream<'a, S> {
     tail: S,
     words: &'a GramWords,
+    /// The grams shown so far, by their words' numbers: a phrase finds the articles holding a
+    /// gram through it and checks word positions in them, so one position per text is enough.
+    seen: &'a mut HashSet<u64, FxBuildHasher>,
     previous: Option<Previous>,
     gram: Token,
-    /// The gram is the current token; the tail's token (the gram's second word, of this
-    /// frequency) comes next.
-    showing_gram: Option<Frequency>,
+    /// The gram is the current token; the tail's token (the gram's second word) comes next.
+    showing_gram: Option<Word>,
 }
 
 impl<S: TokenStream> CommonGramsStream<'_, S> {
     /// Keeps the tail's token as the previous word when it is frequent.
-    fn remember(&mut self, frequency: Frequency) {
-        if frequency == Frequency::RARE {
+    fn remember(&mut self, word: Word) {
+        if word.frequency == Frequency::RARE {
             self.previous = None;
             return;
         }
         let token = self.tail.token();
         let previous = self.previous.get_or_insert_with(|| Previous {
             text: String::new(),
-            frequency,
+            word,
             position: 0,
             offset_from: 0,
         });
         previous.text.clear();
         previous.text.push_str(&token.text);
-        previous.frequency = frequency;
+        previous.word = word;
         previous.position = token.position;
         previous.offset_from = token.offset_from;
     }
@@ -341,29 +406,32 @@ impl<S: TokenStream> CommonGramsStream<'_, S> {
 
 impl<S: TokenStream> TokenStream for CommonGramsStream<'_, S> {
     fn advance(&mut self) -> bool {
-        if let Some(frequency) = self.showing_gram.take() {
+        if let Some(word) = self.showing_gram.take() {
             // The gram was shown: now its second word, as a word of its own.
-            self.remember(frequency);
+            self.remember(word);
             return true;
         }
         if !self.tail.advance() {
             return false;
         }
         let token = self.tail.token();
-        let frequency = self.words.frequency(&token.text);
+        let word = self.words.word(&token.text);
         if let Some(previous) = &self.previous
             && token.position == previous.position + 1
-            && makes_gram(previous.frequency, frequency)
+            && makes_gram(previous.word.frequency, word.frequency)
+            && self
+                .seen
+                .insert(u64::from(previous.word.number) << 32 | u64::from(word.number))
         {
             write_gram(&mut self.gram.text, &previous.text, &token.text);
             self.gram.position = previous.position;
             self.gram.offset_from = previous.offset_from;
             self.gram.offset_to = token.offset_to;
             self.gram.position_length = 2;
-            self.showing_gram = Some(frequency);
+            self.showing_gram = Some(word);
             return true;
         }
-        self.remember(frequency);
+        self.remember(word);
         true
     }
 
@@ -441,6 +509,22 @@ mod tests {
                 (5, "the".to_string(), 20, 23),
             ]
         );
+        // A pair repeated in the text is a gram once (at its first place): a phrase finds the
+        // article through it and checks the words' positions.
+        assert_eq!(
+            tokens("of the of the")
+                .into_iter()
+                .map(|t| (t.0, t.1))
+                .collect::<Vec<_>>(),
+            [
+                (0, "of".to_string()),
+                (0, g("of", "the")),
+                (1, "the".to_string()),
+                (1, g("the", "of")),
+                (2, "of".to_string()),
+                (3, "the".to_string()),
+            ]
+        );
         // Three common words in a row: two grams.
         assert_eq!(
             tokens("of the said")
@@ -491,7 +575,7 @@ mod tests {
     }
 
     #[test]
-    fn a_phrase_asks_for_its_grams_and_the_words_outside_them() {
+    fn a_phrase_asks_for_its_grams_and_checks_its_words_in_order() {
         let w = words();
         let at = |words: &[&str]| -> Vec<(usize, String)> {
             words
@@ -500,36 +584,57 @@ mod tests {
                 .map(|(i, w)| (i, w.to_string()))
                 .collect()
         };
+        let phrase = |grams: &[String], words: &[&str], loose: &[&str]| Phrase {
+            grams: grams.to_vec(),
+            words: at(words),
+            loose: loose.iter().map(|w| w.to_string()).collect(),
+        };
+        // Two words that make a gram: the gram is the phrase.
         assert_eq!(
-            w.phrase_terms(&at(&["of", "the"])),
-            vec![(0, gram("of", "the"))]
+            w.phrase(&at(&["of", "the"])),
+            phrase(&[gram("of", "the")], &[], &[])
+        );
+        let long = ["president", "of", "the", "united", "states"];
+        assert_eq!(
+            w.phrase(&at(&long)),
+            phrase(
+                &[gram("of", "the")],
+                &long,
+                &["president", "united", "states"]
+            )
+        );
+        // A chain of frequent words: a gram for each pair, each once.
+        let chain = ["said", "the", "minister", "said", "the"];
+        assert_eq!(
+            w.phrase(&at(&chain)),
+            phrase(
+                &[
+                    gram("minister", "said"),
+                    gram("said", "the"),
+                    gram("the", "minister")
+                ],
+                &chain,
+                &[]
+            )
         );
         assert_eq!(
-            w.phrase_terms(&at(&["president", "of", "the", "united", "states"])),
-            vec![
-                (0, "president".to_string()),
-                (1, gram("of", "the")),
-                (3, "united".to_string()),
-                (4, "states".to_string()),
-            ]
-        );
-        // A chain of frequent words: a gram for each pair.
-        assert_eq!(
-            w.phrase_terms(&at(&["said", "the", "minister"])),
-            vec![(0, gram("said", "the")), (1, gram("the", "minister"))]
+            w.phrase(&at(&["minister", "drone"])),
+            phrase(&[], &["minister", "drone"], &["minister", "drone"])
         );
         assert_eq!(
-            w.phrase_terms(&at(&["minister", "drone"])),
-            at(&["minister", "drone"])
+            w.phrase(&at(&["drone"])),
+            phrase(&[], &["drone"], &["drone"])
         );
+        assert_eq!(w.phrase(&[]), phrase(&[], &[], &[]));
+        // Words that analysis separated (a dropped word between them) make no gram; positions
+        // are relative to the first word.
         assert_eq!(
-            w.phrase_terms(&at(&["drone", "attack"])),
-            at(&["drone", "attack"])
-        );
-        // Words that analysis separated (a dropped word between them) make no gram.
-        assert_eq!(
-            w.phrase_terms(&[(0, "the".into()), (2, "attack".into())]),
-            vec![(0, "the".to_string()), (2, "attack".to_string())]
+            w.phrase(&[(3, "the".into()), (5, "attack".into())]),
+            Phrase {
+                grams: Vec::new(),
+                words: vec![(0, "the".to_string()), (2, "attack".to_string())],
+                loose: vec!["the".to_string(), "attack".to_string()],
+            }
         );
     }
 }

@@ -18,12 +18,13 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
-use grams::{CommonGrams, GramWords};
+use grams::{CommonGrams, GramWords, Phrase};
 use stem::CachedStemmer;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -554,10 +555,14 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
     ) -> Result<SearchResults, SearchError> {
-        let (compiled, searcher) = {
+        let (compiled, highlighted, searcher) = {
             // The table and the segments are taken together (a commit may change both).
             let grams = self.grams.read().unwrap_or_else(|p| p.into_inner());
-            (self.compile(query, &grams), self.reader.searcher())
+            (
+                self.compile(query, &grams),
+                self.highlighted(query, &grams),
+                self.reader.searcher(),
+            )
         };
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
@@ -606,10 +611,10 @@ impl SearchIndex {
         let hits = found.into_iter().map(|(hit, _)| hit).collect();
         let has_words = !query.words().is_empty();
         let snippets = has_words
-            .then(|| SnippetGenerator::create(&searcher, &compiled, self.fields.text).ok())
+            .then(|| SnippetGenerator::create(&searcher, &highlighted, self.fields.text).ok())
             .flatten();
         let snippets_plain = has_words
-            .then(|| SnippetGenerator::create(&searcher, &compiled, self.fields.text_plain).ok())
+            .then(|| SnippetGenerator::create(&searcher, &highlighted, self.fields.text_plain).ok())
             .flatten();
         Ok(SearchResults {
             total,
@@ -625,42 +630,49 @@ impl SearchIndex {
         analyze(&mut analyzer, text)
     }
 
+    /// A word or phrase as the English fields (title, text) find it, and as the other
+    /// languages' fields do.
+    fn phrases(&self, words: &str, grams: &GramWords) -> [(Phrase, Field, Field); 2] {
+        let f = self.fields;
+        // English fields hold the grams of frequent words: a phrase asks for them.
+        [
+            (grams.phrase(&self.tokens(words, true)), f.title, f.text),
+            (
+                GramWords::default().phrase(&self.tokens(words, false)),
+                f.title_plain,
+                f.text_plain,
+            ),
+        ]
+    }
+
     /// A word or phrase matched in title (boosted) or text, stemmed or plain.
     fn words_query(&self, words: &str, grams: &GramWords) -> Option<Box<dyn Query>> {
-        let f = self.fields;
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (stemmed, title, text) in [
-            (true, f.title, f.text),
-            (false, f.title_plain, f.text_plain),
-        ] {
-            let tokens = self.tokens(words, stemmed);
-            // English fields hold the grams of frequent words: a phrase asks for them.
-            let terms = if stemmed {
-                grams.phrase_terms(&tokens)
-            } else {
-                match tokens.first() {
-                    Some(&(first, _)) => tokens.into_iter().map(|(p, t)| (p - first, t)).collect(),
-                    None => Vec::new(),
-                }
-            };
+        for (phrase, title, text) in self.phrases(words, grams) {
             for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
-                let q: Box<dyn Query> = match terms.as_slice() {
-                    [] => continue,
-                    [(_, one)] => Box::new(TermQuery::new(
-                        Term::from_field_text(field, one),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                    many => Box::new(PhraseQuery::new_with_offset(
-                        many.iter()
-                            .map(|(offset, t)| (*offset, Term::from_field_text(field, t)))
-                            .collect(),
-                    )),
-                };
-                alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                if let Some(q) = phrase_query(&phrase, field) {
+                    alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                }
             }
         }
         (!alternatives.is_empty())
             .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+    }
+
+    /// What snippets highlight in texts: each phrase's grams and the words in none (a query
+    /// only to take terms from, never run).
+    fn highlighted(&self, q: &ParsedQuery, grams: &GramWords) -> BooleanQuery {
+        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for words in q.words() {
+            for (phrase, _, text) in self.phrases(words, grams) {
+                for term in phrase.grams.iter().chain(&phrase.loose) {
+                    let query =
+                        TermQuery::new(Term::from_field_text(text, term), IndexRecordOption::Basic);
+                    terms.push((Occur::Should, Box::new(query)));
+                }
+            }
+        }
+        BooleanQuery::new(terms)
     }
 
     fn compile(&self, q: &ParsedQuery, grams: &GramWords) -> BooleanQuery {
@@ -711,5 +723,43 @@ impl SearchIndex {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
         BooleanQuery::new(clauses)
+    }
+}
+
+/// The query for `phrase` in `field`: its words in order (one word: the word), in articles
+/// holding its grams. The grams only narrow down the articles whose positions are compared
+/// (they add nothing to the score), unless a gram is the whole phrase.
+fn phrase_query(phrase: &Phrase, field: Field) -> Option<Box<dyn Query>> {
+    let term = |text: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, text),
+            IndexRecordOption::WithFreqs,
+        ))
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    match phrase.words.as_slice() {
+        [] => {}
+        [(_, one)] => clauses.push((Occur::Must, term(one))),
+        many => clauses.push((
+            Occur::Must,
+            Box::new(PhraseQuery::new_with_offset(
+                many.iter()
+                    .map(|(offset, t)| (*offset, Term::from_field_text(field, t)))
+                    .collect(),
+            )),
+        )),
+    }
+    for gram in &phrase.grams {
+        let filter: Box<dyn Query> = if phrase.words.is_empty() {
+            term(gram)
+        } else {
+            Box::new(ConstScoreQuery::new(term(gram), 0.0))
+        };
+        clauses.push((Occur::Must, filter));
+    }
+    match clauses.len() {
+        0 => None,
+        1 => clauses.pop().map(|(_, q)| q),
+        _ => Some(Box::new(BooleanQuery::new(clauses))),
     }
 }
