@@ -4,6 +4,7 @@ use crate::articles::{ArticleView, CARD_SELECT, view_from_row};
 use crate::{Result, Store};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An article as the clustering engine needs it when rebuilt from the store.
 #[derive(Debug, Clone)]
@@ -125,11 +126,18 @@ impl Store {
     /// Moves articles into their stories and updates each story's original, counts and rank
     /// incrementally (a story of thousands of articles costs no more than a small one), in one
     /// transaction.
+    ///
+    /// The articles are moved first and each story's row is updated once, at the end, in id
+    /// order: a big story's row is what concurrent polls wait for (on PostgreSQL, a row lock
+    /// held until the commit), so it is held for two statements rather than the whole batch, and
+    /// two batches, each locking rows in id order, never wait on each other in a cycle.
     pub async fn assign_stories(&self, assignments: &[StoryAssignment]) -> Result<()> {
         if assignments.is_empty() {
             return Ok(());
         }
         let (_writer, mut tx) = self.begin_write().await?;
+        let mut joined: BTreeMap<i64, StoryDelta> = BTreeMap::new();
+        let mut left: BTreeSet<i64> = BTreeSet::new();
         for a in assignments {
             let Some(row) =
                 sqlx::query("SELECT story_id, source_id, published_at FROM articles WHERE id = $1")
@@ -142,19 +150,17 @@ impl Store {
             let previous: Option<i64> = row.try_get("story_id")?;
             let source_id: i64 = row.try_get("source_id")?;
             let published: i64 = row.try_get("published_at")?;
+            let delta = joined.entry(a.story_id).or_default();
+            delta.original = a.original_id;
             if previous == Some(a.story_id) {
                 sqlx::query("UPDATE articles SET duplicate_of = $2, clustered = 1 WHERE id = $1")
                     .bind(a.article_id)
                     .bind(a.duplicate_of)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("UPDATE stories SET original_article_id = $2 WHERE id = $1")
-                    .bind(a.story_id)
-                    .bind(a.original_id)
-                    .execute(&mut *tx)
-                    .await?;
                 continue;
             }
+            // Articles moved earlier in this batch count: they were updated above.
             let new_source = sqlx::query(
                 "SELECT 1 FROM articles WHERE story_id = $1 AND source_id = $2 LIMIT 1",
             )
@@ -171,43 +177,21 @@ impl Store {
             .bind(a.duplicate_of)
             .execute(&mut *tx)
             .await?;
-            let updated = sqlx::query(
-                "UPDATE stories SET original_article_id = $2, article_count = article_count + 1,
-                     source_count = source_count + $3, copy_count = copy_count + $4,
-                     first_published_at = CASE WHEN $5 < first_published_at THEN $5 ELSE first_published_at END,
-                     last_published_at = CASE WHEN $5 > last_published_at THEN $5 ELSE last_published_at END
-                 WHERE id = $1 RETURNING last_published_at, source_count",
-            )
-            .bind(a.story_id)
-            .bind(a.original_id)
-            .bind(i64::from(new_source))
-            .bind(i64::from(a.duplicate_of.is_some()))
-            .bind(published)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match updated {
-                Some(r) => {
-                    let rank_at = rank(r.try_get("last_published_at")?, r.try_get("source_count")?);
-                    sqlx::query("UPDATE stories SET rank_at = $2 WHERE id = $1")
-                        .bind(a.story_id)
-                        .bind(rank_at)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                None => {
-                    sqlx::query(
-                        "INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
-                         VALUES ($1, $2, $3, $3, $3)",
-                    )
-                    .bind(a.story_id)
-                    .bind(a.original_id)
-                    .bind(published)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
+            delta.add(published, new_source, a.duplicate_of.is_some());
             if let Some(previous) = previous {
-                recount_or_drop(&mut tx, previous).await?;
+                left.insert(previous);
+            }
+        }
+        // Every story row this batch touches, in id order.
+        let touched: BTreeSet<i64> = joined.keys().chain(&left).copied().collect();
+        for story in touched {
+            let mut recount = left.contains(&story);
+            if let Some(delta) = joined.get(&story) {
+                // A story without a row gets one, counted from its articles.
+                recount |= apply_delta(&mut tx, story, delta).await? == Applied::Created;
+            }
+            if recount {
+                recount_or_drop(&mut tx, story).await?;
             }
         }
         tx.commit().await?;
@@ -294,6 +278,93 @@ impl Store {
         let articles = self.story_articles(id).await?;
         Ok(Some((view, articles)))
     }
+}
+
+/// What one batch of assignments adds to a story.
+#[derive(Default)]
+struct StoryDelta {
+    /// The story's original after the batch (the last assignment's).
+    original: i64,
+    articles: i64,
+    sources: i64,
+    copies: i64,
+    /// The earliest and latest publication times of the articles that joined.
+    published: Option<(i64, i64)>,
+}
+
+impl StoryDelta {
+    fn add(&mut self, published: i64, new_source: bool, copy: bool) {
+        self.articles += 1;
+        self.sources += i64::from(new_source);
+        self.copies += i64::from(copy);
+        self.published = Some(match self.published {
+            Some((first, last)) => (first.min(published), last.max(published)),
+            None => (published, published),
+        });
+    }
+}
+
+#[derive(PartialEq)]
+enum Applied {
+    Updated,
+    Created,
+}
+
+/// Writes a batch's additions to a story's row, or creates the row when the story has none.
+async fn apply_delta(
+    tx: &mut sqlx::AnyConnection,
+    story: i64,
+    delta: &StoryDelta,
+) -> Result<Applied> {
+    let Some((first, last)) = delta.published else {
+        // Only the original changed (articles re-placed in the story they were in).
+        sqlx::query("UPDATE stories SET original_article_id = $2 WHERE id = $1")
+            .bind(story)
+            .bind(delta.original)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(Applied::Updated);
+    };
+    let updated = sqlx::query(
+        "UPDATE stories SET original_article_id = $2, article_count = article_count + $3,
+             source_count = source_count + $4, copy_count = copy_count + $5,
+             first_published_at = CASE WHEN $6 < first_published_at THEN $6 ELSE first_published_at END,
+             last_published_at = CASE WHEN $7 > last_published_at THEN $7 ELSE last_published_at END
+         WHERE id = $1 RETURNING last_published_at, source_count",
+    )
+    .bind(story)
+    .bind(delta.original)
+    .bind(delta.articles)
+    .bind(delta.sources)
+    .bind(delta.copies)
+    .bind(first)
+    .bind(last)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match updated {
+        Some(r) => {
+            let rank_at = rank(r.try_get("last_published_at")?, r.try_get("source_count")?);
+            sqlx::query("UPDATE stories SET rank_at = $2 WHERE id = $1")
+                .bind(story)
+                .bind(rank_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
+                 VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(story)
+            .bind(delta.original)
+            .bind(first)
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+            return Ok(Applied::Created);
+        }
+    }
+    Ok(Applied::Updated)
 }
 
 /// Refreshes a story an article left: gone when empty (the usual case, a story of one), else

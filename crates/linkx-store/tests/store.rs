@@ -68,6 +68,7 @@ on_both_backends!(
     failed_poll_keeps_validators_and_counts_errors,
     duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly,
     concurrent_ingests_do_not_fail_with_database_locked,
+    concurrent_batches_joining_the_same_stories_keep_their_counts_true,
     ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too,
     a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up,
     expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept,
@@ -262,6 +263,92 @@ async fn concurrent_ingests_do_not_fail_with_database_locked(_place: Place, stor
         assert_eq!(done.unwrap().counts.new, 20);
     }
     assert_eq!(store.count_articles().await.unwrap(), 160);
+}
+
+/// Polls placing their articles in the same two stories at once (as 16 concurrent polls do
+/// with a big story): every story's counts, times and original stay those of its articles, and
+/// the stories the articles left are gone.
+async fn concurrent_batches_joining_the_same_stories_keep_their_counts_true(
+    _place: Place,
+    store: Store,
+) {
+    use linkx_store::StoryAssignment;
+    let first = store
+        .add_source(&source("https://wire.example/feed"), 0)
+        .await
+        .unwrap();
+    let mut leads = ingest(
+        &store,
+        first.id,
+        &[
+            article("a", "wire.example/a", "A"),
+            article("b", "wire.example/b", "B"),
+        ],
+        1,
+    )
+    .await
+    .new_ids
+    .into_iter()
+    .map(|(_, id)| id);
+    let (a, b) = (leads.next().unwrap(), leads.next().unwrap());
+    let mut tasks = tokio::task::JoinSet::new();
+    for s in 0..8i64 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let src = store
+                .add_source(&source(&format!("https://e{s}.org/feed")), 0)
+                .await
+                .unwrap();
+            let batch: Vec<NewArticle> = (0..10i64)
+                .map(|i| NewArticle {
+                    published_at: 2_000 + s * 100 + i,
+                    ..article(
+                        &format!("{i}"),
+                        &format!("e{s}.org/{i}"),
+                        &format!("T{s}-{i}"),
+                    )
+                })
+                .collect();
+            let ids = ingest(&store, src.id, &batch, 1).await.new_ids;
+            // Alternately into A and B; every third a copy of the lead.
+            let assignments: Vec<StoryAssignment> = (ids.iter().enumerate())
+                .map(|(n, &(_, id))| {
+                    let story = if n % 2 == 0 { a } else { b };
+                    StoryAssignment {
+                        article_id: id,
+                        story_id: story,
+                        duplicate_of: (n % 3 == 0).then_some(story),
+                        original_id: story,
+                    }
+                })
+                .collect();
+            store.assign_stories(&assignments).await.unwrap();
+            ids
+        });
+    }
+    let mut moved = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        moved.extend(done.unwrap().into_iter().map(|(_, id)| id));
+    }
+    for (story, copies) in [(a, 8 * 2), (b, 8 * 2)] {
+        let (view, articles) = store.story(story).await.unwrap().unwrap();
+        assert_eq!(articles.len(), 41, "the lead and 40 reports");
+        assert_eq!(view.article_count, 41);
+        assert_eq!(view.source_count, 9, "the wire and eight others");
+        assert_eq!(view.copy_count, copies);
+        assert_eq!(view.first_published_at, 1_000);
+        assert_eq!(
+            view.last_published_at,
+            if story == a { 2_708 } else { 2_709 }
+        );
+        assert_eq!(view.lead.id, story);
+    }
+    for id in moved {
+        assert!(
+            store.story(id).await.unwrap().is_none(),
+            "story {id} left empty"
+        );
+    }
 }
 
 fn comment(article_id: i64, at: i64) -> linkx_store::NewComment {
