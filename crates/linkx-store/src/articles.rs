@@ -5,7 +5,7 @@ use crate::{Result, Store};
 use linkx_core::Display;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// An article ready to store; `canonical_key` deduplicates it across sources.
 #[derive(Debug, Clone)]
@@ -85,6 +85,10 @@ pub struct Ingested {
     /// Articles whose stored text changed.
     pub updated_ids: Vec<i64>,
 }
+
+/// Other reports of its story an article page lists ("Also covered by"); a link leads to the
+/// story's full coverage.
+const COVERAGE_SHOWN: i64 = 50;
 
 const VIEW_SELECT: &str = "SELECT a.id, COALESCE(a.story_id, a.id) AS story_id, a.source_id, s.name AS source_name, s.slug AS source_slug,
     s.site_url AS source_site_url, CASE WHEN s.display = 'full' AND (s.licence IS NOT NULL OR s.permission IS NOT NULL) THEN 'full' ELSE 'excerpt' END AS display, s.licence AS source_licence, s.noindex AS source_noindex,
@@ -260,15 +264,15 @@ impl Store {
         })
     }
 
-    /// An article and the other articles of its story, earliest first: what an article page
-    /// shows, in one query.
+    /// An article and the first [`COVERAGE_SHOWN`] other articles of its story, earliest
+    /// first: what an article page shows, in one query (the story's page lists them all).
     pub async fn article_with_coverage(
         &self,
         id: i64,
     ) -> Result<Option<(ArticleView, Vec<ArticleView>)>> {
         let sql = format!(
             "SELECT * FROM ({CARD_SELECT} WHERE a.story_id = (SELECT story_id FROM articles WHERE id = $1) AND a.id <> $1
-             ORDER BY a.published_at, a.id LIMIT 200) AS coverage UNION ALL {VIEW_SELECT} WHERE a.id = $1"
+             ORDER BY a.published_at, a.id LIMIT {COVERAGE_SHOWN}) AS coverage UNION ALL {VIEW_SELECT} WHERE a.id = $1"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
@@ -368,15 +372,37 @@ impl Store {
             .await?;
         rows.iter().map(view_from_row).collect()
     }
-
-    /// The articles of one story, earliest first (the original leads).
-    pub async fn story_articles(&self, story_id: i64) -> Result<Vec<ArticleView>> {
-        let sql = format!("{CARD_SELECT} WHERE a.story_id = $1 ORDER BY a.published_at, a.id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    /// A page of a story's articles as its full-coverage page lists them: the original first,
+    /// then the copies, then the other reports and follow-ups, each by time. The order comes
+    /// from the index on (story, time, id, copy of) alone, so a page of a story of thousands
+    /// reads only its own articles.
+    pub async fn story_articles(
+        &self,
+        story_id: i64,
+        original_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<ArticleView>> {
+        // Integer literals, not bound parameters: see `latest`.
+        let sql = format!(
+            "SELECT a.id FROM articles a WHERE a.story_id = $1
+             ORDER BY CASE WHEN a.id = $2 THEN 0 WHEN a.duplicate_of IS NOT NULL THEN 1 ELSE 2 END,
+                      a.published_at, a.id LIMIT {} OFFSET {}",
+            limit.max(0),
+            offset.max(0)
+        );
+        let ids: Vec<i64> = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(story_id)
+            .bind(original_id)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(view_from_row).collect()
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut cards = self.cards(&ids).await?;
+        let rank: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        cards.sort_by_key(|a| rank.get(&a.id).copied().unwrap_or(usize::MAX));
+        Ok(cards)
     }
 
     pub async fn count_articles(&self) -> Result<i64> {

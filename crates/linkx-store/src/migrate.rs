@@ -85,6 +85,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "story_time_index",
         include_str!("../migrations/sqlite/0016_story_time_index.sql"),
     ),
+    (
+        17,
+        "story_copies_index",
+        include_str!("../migrations/sqlite/0017_story_copies_index.sql"),
+    ),
 ];
 
 /// A migration as `backend` runs it. The files are written for SQLite in SQL both databases

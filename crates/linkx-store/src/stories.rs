@@ -264,19 +264,15 @@ impl Store {
         self.found(done.rows_affected(), || format!("story {id}"))
     }
 
-    /// One story with its original first.
-    pub async fn story(&self, id: i64) -> Result<Option<(StoryView, Vec<ArticleView>)>> {
+    /// One story (its articles, a page at a time: [`Store::story_articles`]).
+    pub async fn story(&self, id: i64) -> Result<Option<StoryView>> {
         let sql = format!("{} WHERE st.id = $1", story_select());
-        let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-        else {
-            return Ok(None);
-        };
-        let view = story_from_row(&r)?;
-        let articles = self.story_articles(id).await?;
-        Ok(Some((view, articles)))
+            .map(|r| story_from_row(&r))
+            .transpose()
     }
 }
 

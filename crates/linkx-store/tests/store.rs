@@ -331,7 +331,8 @@ async fn concurrent_batches_joining_the_same_stories_keep_their_counts_true(
         moved.extend(done.unwrap().into_iter().map(|(_, id)| id));
     }
     for (story, copies) in [(a, 8 * 2), (b, 8 * 2)] {
-        let (view, articles) = store.story(story).await.unwrap().unwrap();
+        let view = store.story(story).await.unwrap().unwrap();
+        let articles = store.story_articles(story, story, 100, 0).await.unwrap();
         assert_eq!(articles.len(), 41, "the lead and 40 reports");
         assert_eq!(view.article_count, 41);
         assert_eq!(view.source_count, 9, "the wire and eight others");

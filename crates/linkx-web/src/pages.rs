@@ -363,29 +363,46 @@ pub async fn article_without_slug(
     Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response())
 }
 
+/// Reports on one page of a story's full coverage.
+const STORY_PAGE_SIZE: i64 = 100;
+
+#[derive(Deserialize)]
+pub struct StoryQuery {
+    replytocom: Option<String>,
+    page: Option<String>,
+}
+
 pub async fn story(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(q): Query<ArticleQuery>,
+    Query(q): Query<StoryQuery>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let (story, mut articles) = state.store.story(id).await?.ok_or(WebError::NotFound)?;
-    // Original first, then its copies, then the other reports and follow-ups, each by time.
+    let story = state.store.story(id).await?.ok_or(WebError::NotFound)?;
+    let page = PageQuery { page: q.page }.number();
+    // Original first, then its copies, then the other reports and follow-ups, each by time; a
+    // story of thousands of reports a page at a time.
     let original = story.lead.id;
-    articles.sort_by_key(|a| {
-        (
-            a.id != original,
-            a.duplicate_of.is_none(),
-            a.published_at,
-            a.id,
+    let mut articles = state
+        .store
+        .story_articles(
+            id,
+            original,
+            STORY_PAGE_SIZE + 1,
+            (page - 1) * STORY_PAGE_SIZE,
         )
-    });
+        .await?;
+    let has_next = articles.len() as i64 > STORY_PAGE_SIZE;
+    articles.truncate(STORY_PAGE_SIZE as usize);
+    if articles.is_empty() && page > 1 {
+        return Err(WebError::NotFound);
+    }
     let entries: Vec<_> = articles
         .iter()
         .map(|a| context! { a => card(a), original => a.id == original, copy => a.duplicate_of.is_some() })
         .collect();
-    let reason = story_reason(&story, &articles);
+    let reason = story_reason(&story);
     // The story's discussion is its original's.
     let visitor = Visitor::from_headers(&state, &headers);
     let form = FormState {
@@ -398,7 +415,7 @@ pub async fn story(
         "story.html",
         context! {
             lead => card(&story.lead), a => card(&story.lead), entries, reason, story => &story,
-            ..section
+            page, has_next, ..section
         },
         24 * 1024 + thread_bytes,
     )?;
@@ -406,8 +423,8 @@ pub async fn story(
 }
 
 /// Why the lead is shown as the original, in the words readers see.
-fn story_reason(story: &linkx_store::StoryView, articles: &[linkx_store::ArticleView]) -> String {
-    let copies = articles.iter().filter(|a| a.duplicate_of.is_some()).count();
+fn story_reason(story: &linkx_store::StoryView) -> String {
+    let copies = story.copy_count;
     let first = tf(
         "First published by {source} at {time}",
         &[
@@ -419,7 +436,7 @@ fn story_reason(story: &linkx_store::StoryView, articles: &[linkx_store::Article
         0 => first,
         n => format!(
             "{first}; {}",
-            tn("{n} near-copy", "{n} near-copies", n as i64, &[])
+            tn("{n} near-copy", "{n} near-copies", n, &[])
         ),
     }
 }

@@ -55,7 +55,7 @@ async fn target_article(state: &AppState, target: &Url) -> Result<Option<i64>, W
             None => Ok(None),
         },
         ["s", n] => match id(n) {
-            Some(n) => Ok(state.store.story(n).await?.map(|(s, _)| s.lead.id)),
+            Some(n) => Ok(state.store.story(n).await?.map(|s| s.lead.id)),
             None => Ok(None),
         },
         _ => Ok(None),

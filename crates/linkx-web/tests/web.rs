@@ -529,6 +529,71 @@ async fn a_story_is_listed_once_with_its_coverage_original_first_and_copies_mark
 }
 
 #[tokio::test]
+async fn a_story_of_hundreds_of_reports_is_listed_a_page_at_a_time_copies_first() {
+    let s = site().await;
+    let wire = add_source(&s.store, "Wire", Display::Excerpt).await;
+    let papers = add_source(&s.store, "Papers", Display::Excerpt).await;
+    ingest(
+        &s.store,
+        wire,
+        &[article(1, "Dam opens", "original report")],
+    )
+    .await;
+    // 229 more reports; the last ten published are copies.
+    let reports: Vec<NewArticle> = (2..=230)
+        .map(|n| article(n, &format!("Report {n}"), "a report"))
+        .collect();
+    ingest(&s.store, papers, &reports).await;
+    let assignments: Vec<_> = (2..=230)
+        .map(|n| linkx_store::StoryAssignment {
+            article_id: n,
+            story_id: 1,
+            duplicate_of: (n > 220).then_some(1),
+            original_id: 1,
+        })
+        .collect();
+    s.store.assign_stories(&assignments).await.unwrap();
+
+    let listed = |page: &str| -> Vec<String> {
+        page.match_indices(r#"href="/a/"#)
+            .map(|(at, _)| page[at + 9..].split('/').next().unwrap().to_string())
+            .collect()
+    };
+    let (status, _, first) = get(&s.state, "/s/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.contains("Full coverage: 230 reports from 2 sources"));
+    assert!(first.contains("10 near-copies"));
+    let ids = listed(&first);
+    let at = |id: &str| ids.iter().position(|x| x == id).unwrap();
+    assert!(
+        at("1") < at("221") && at("230") < at("2"),
+        "original, copies, then the others"
+    );
+    assert!(
+        !ids.contains(&"91".to_string()),
+        "a hundred reports on the first page"
+    );
+    assert!(first.contains(r#"href="/s/1?page=2""#) && first.contains("More reports →"));
+    assert!(!first.contains("Previous reports"));
+
+    let (_, _, second) = get(&s.state, "/s/1?page=2").await;
+    let ids = listed(&second);
+    assert!(ids.contains(&"91".to_string()) && !ids.contains(&"2".to_string()));
+    assert!(second.contains(r#"href="/s/1?page=1""#) && second.contains("← Previous reports"));
+    let (_, _, third) = get(&s.state, "/s/1?page=3").await;
+    assert!(listed(&third).contains(&"220".to_string()));
+    assert!(!third.contains("More reports"), "the last page");
+    let (status, _, _) = get(&s.state, "/s/1?page=4").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "past the last page");
+    let (status, _, _) = get(&s.state, "/s/1?page=x").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a malformed page number is the first page"
+    );
+}
+
+#[tokio::test]
 async fn images_are_shown_through_the_signed_proxy_never_from_third_parties() {
     let s = site().await;
     let src = add_source(&s.store, "Photo Desk", Display::Full).await;
