@@ -1,5 +1,6 @@
 //! A small cache of rendered HTML: listing pages (the home page is the hottest page of a news
-//! site) and comment threads (the same for every reader who has not commented).
+//! site), comment threads and article pages (the same for every reader who has not commented;
+//! an article page's form token is put in as it is served).
 //!
 //! An entry is valid while nothing was written through this process's store since it was
 //! rendered, and for at most `TTL`, which bounds staleness from writers in other processes

@@ -59,6 +59,11 @@ pub struct AppState {
     page_cache: Arc<cache::RenderCache<i64, (axum::body::Bytes, i64)>>,
     /// Comment threads as anonymous readers see them, by article and whether it is closed.
     thread_cache: Arc<cache::RenderCache<(i64, bool), Arc<str>>>,
+    /// Article pages as readers who have not commented see them, with a placeholder where
+    /// each reader's form token goes (see `pages::article`).
+    article_cache: Arc<cache::RenderCache<i64, Arc<pages::CachedArticle>>>,
+    /// That placeholder: random per process, so no text an article carries can contain it.
+    token_placeholder: Arc<str>,
     pub clock: Arc<dyn Clock>,
     keys: Arc<keys::Keys>,
     limiter: Arc<comments::RateLimiter>,
@@ -251,6 +256,9 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             page_cache: Arc::new(cache::RenderCache::new(5)),
             thread_cache: Arc::new(cache::RenderCache::new(1024)),
+            // About 20 KB each.
+            article_cache: Arc::new(cache::RenderCache::new(256)),
+            token_placeholder: Arc::from(format!("lxtoken{}", keys::random_hex(16))),
             jobs_queued: Arc::new(tokio::sync::Notify::new()),
         };
         state.reload_settings().await?;

@@ -129,18 +129,61 @@ pub async fn article(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let visitor = Visitor::from_headers(&state, &headers);
+    // Readers who have not commented and are not replying all see the same page but for their
+    // form token: it is rendered once, with a placeholder where the token goes.
+    let shared = visitor.author_key.is_none() && q.replytocom.is_none();
+    // Read before querying: a write during rendering then makes the entry stale, not wrong.
+    let generation = state.store.generation();
+    if shared
+        && let Some(page) = state.article_cache.get(&id, generation)
+        && page.closed == comments::closed_at(&state, page.published_at)
+    {
+        if page.slug != slug {
+            return Ok(Redirect::permanent(&format!("/a/{id}/{}", page.slug)).into_response());
+        }
+        return Ok(shared_page(&state, &visitor, &page.html));
+    }
     let Some((a, coverage)) = state.store.article_with_coverage(id).await? else {
         return gone_or_not_found(&state, id).await;
     };
     if a.slug != slug {
         return Ok(Redirect::permanent(&format!("/a/{}/{}", a.id, a.slug)).into_response());
     }
-    let visitor = Visitor::from_headers(&state, &headers);
     let form = FormState {
         parent: q.replytocom.and_then(|p| p.parse().ok()),
         ..FormState::default()
     };
-    render_article(&state, &a, &coverage, &visitor, form, StatusCode::OK).await
+    if !shared {
+        return render_article(&state, &a, &coverage, &visitor, form, StatusCode::OK).await;
+    }
+    let placeholder = state.token_placeholder.clone();
+    let html = article_html(&state, &a, &coverage, &visitor, form, Some(&placeholder)).await?;
+    let page = std::sync::Arc::new(CachedArticle {
+        slug: a.slug.clone(),
+        published_at: a.published_at,
+        closed: comments::comments_closed(&state, &a),
+        html,
+    });
+    state.article_cache.put(id, generation, page.clone());
+    Ok(shared_page(&state, &visitor, &page.html))
+}
+
+/// An article page as readers who have not commented see it, with a placeholder for the form
+/// token (see `article`).
+pub struct CachedArticle {
+    slug: String,
+    published_at: i64,
+    /// Whether comments were closed: the page is rendered again when that changes.
+    closed: bool,
+    html: String,
+}
+
+/// A shared page with this visitor's form token in place of the placeholder.
+fn shared_page(state: &AppState, visitor: &Visitor, html: &str) -> Response {
+    let token = state.keys.form_token(&visitor.session, state.clock.now());
+    let html = html.replace(&*state.token_placeholder, &token);
+    personal_page(state, visitor, StatusCode::OK, html)
 }
 
 /// Who is reading, from their cookies: the session the form tokens are bound to (a new one
@@ -236,6 +279,19 @@ pub async fn render_article(
     form: FormState,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    let html = article_html(state, a, coverage, visitor, form, None).await?;
+    Ok(personal_page(state, visitor, status, html))
+}
+
+/// The article page's HTML; its form carries `token`, or this visitor's form token.
+async fn article_html(
+    state: &AppState,
+    a: &linkx_store::ArticleView,
+    coverage: &[linkx_store::ArticleView],
+    visitor: &Visitor,
+    form: FormState,
+    token: Option<&str>,
+) -> Result<String, WebError> {
     let full = a.display == linkx_core::Display::Full;
     let body_html = if full {
         crate::images::proxy_images(
@@ -272,8 +328,8 @@ pub async fn render_article(
     let excerpt_paragraphs: Vec<&str> = a.excerpt.split("\n\n").collect();
     let coverage_cards: Vec<_> = coverage.iter().map(card).collect();
 
-    let (section, thread_bytes) = comment_section(state, a, visitor, form).await?;
-    let html = render_html_sized(
+    let (section, thread_bytes) = comment_section(state, a, visitor, form, token).await?;
+    render_html_sized(
         state,
         "article.html",
         context! {
@@ -281,18 +337,18 @@ pub async fn render_article(
             coverage => coverage_cards, ..section
         },
         24 * 1024 + thread_bytes,
-    )?;
-    Ok(personal_page(state, visitor, status, html))
+    )
 }
 
 /// What the discussion under an article (or a story, through its original) needs: the
-/// thread, the reply form in the state `form` describes, and this visitor's form token. Also
-/// returns the thread's size, to size the page's buffer.
+/// thread, the reply form in the state `form` describes, and `token` or this visitor's form
+/// token. Also returns the thread's size, to size the page's buffer.
 async fn comment_section(
     state: &AppState,
     a: &linkx_store::ArticleView,
     visitor: &Visitor,
     mut form: FormState,
+    token: Option<&str>,
 ) -> Result<(minijinja::Value, usize), WebError> {
     let closed = comments::comments_closed(state, a);
     let thread_html = comments::thread_html(state, a, visitor, closed).await?;
@@ -310,7 +366,10 @@ async fn comment_section(
     if replying_to.is_none() {
         form.parent = None;
     }
-    let token = state.keys.form_token(&visitor.session, state.clock.now());
+    let token = match token {
+        Some(token) => token.to_string(),
+        None => state.keys.form_token(&visitor.session, state.clock.now()),
+    };
     let bytes = thread_html.len();
     let mentions = crate::webmention::section(state, a.id).await?;
     Ok((
@@ -409,7 +468,8 @@ pub async fn story(
         parent: q.replytocom.and_then(|p| p.parse().ok()),
         ..FormState::default()
     };
-    let (section, thread_bytes) = comment_section(&state, &story.lead, &visitor, form).await?;
+    let (section, thread_bytes) =
+        comment_section(&state, &story.lead, &visitor, form, None).await?;
     let html = render_html_sized(
         &state,
         "story.html",

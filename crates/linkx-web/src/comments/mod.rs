@@ -132,8 +132,13 @@ pub fn client_ip(peer: &Peer, headers: &HeaderMap) -> Option<IpAddr> {
 
 /// True when comments on this article are closed (`comments.close_after_days`).
 pub fn comments_closed(state: &AppState, a: &ArticleView) -> bool {
+    closed_at(state, a.published_at)
+}
+
+/// Whether comments on an article published at `published_at` are closed now.
+pub fn closed_at(state: &AppState, published_at: i64) -> bool {
     let days = i64::from(state.comments().close_after_days);
-    days > 0 && state.clock.now() > a.published_at.saturating_add(days * 86_400)
+    days > 0 && state.clock.now() > published_at.saturating_add(days * 86_400)
 }
 
 /// A comment as the thread shows it.

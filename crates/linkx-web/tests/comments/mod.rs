@@ -485,6 +485,63 @@ async fn comments_close_after_the_configured_days() {
     assert!(stored(&site).await.is_empty());
 }
 
+/// The article page is rendered once for every reader who has not commented, each reader's
+/// form token put in when it is served: each token works for its own reader only, and the page
+/// changes as soon as a comment is posted or comments close.
+#[tokio::test]
+async fn readers_share_one_rendered_page_but_each_gets_their_own_form_token() {
+    let site = comment_site(CommentsConfig {
+        close_after_days: 3,
+        flood_seconds: 0,
+        ..open_config()
+    })
+    .await;
+    let mut ana = reader(&site, "10.0.0.1");
+    let mut bo = reader(&site, "10.0.0.2");
+    let first = ana.get(ARTICLE).await;
+    let second = bo.get(ARTICLE).await;
+    let (ana_token, bo_token) = (
+        form_value(&first.body, "_token"),
+        form_value(&second.body, "_token"),
+    );
+    assert_ne!(ana_token, bo_token);
+    for page in [&first.body, &second.body] {
+        assert!(!page.contains("lxtoken"), "no placeholder is ever served");
+    }
+    assert_eq!(
+        first.body.replace(&ana_token, ""),
+        second.body.replace(&bo_token, ""),
+        "the same page otherwise"
+    );
+    site.clock.advance(10);
+    // Bo's token is refused from Ana's session and accepted from Bo's.
+    let mut wrong = fields("Ana", "ana@example.org", "with Bo's token");
+    wrong.push(("_token", &bo_token));
+    assert_eq!(
+        ana.post("/a/1/comments", &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut right = fields("Bo", "bo@example.org", "Seen from the bridge");
+    right.push(("_token", &bo_token));
+    assert_eq!(
+        bo.post("/a/1/comments", &right).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mut carl = reader(&site, "10.0.0.3");
+    assert!(
+        carl.get(ARTICLE)
+            .await
+            .body
+            .contains("Seen from the bridge"),
+        "a new comment shows at once"
+    );
+    // The articles were published about two days before NOW: a day later comments close.
+    site.clock.advance(24 * 3600);
+    let closed = carl.get(ARTICLE).await;
+    assert!(closed.body.contains("Comments are closed"));
+    assert!(!closed.body.contains(r#"id="commentform""#));
+}
+
 /// A valid form token for a session, as the page would have given (the closed page has none).
 async fn site_token(site: &CommentSite, session: &str) -> String {
     let secret = site.store.secret("site", "unused").await.unwrap();
