@@ -329,6 +329,16 @@ impl Store {
         row.as_ref().map(view_from_row).transpose()
     }
 
+    /// An article's slug, if the article is (still) stored: a primary-key lookup, for pages
+    /// rendered earlier that must not outlive a takedown made by another process.
+    pub async fn article_slug(&self, id: i64) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT slug FROM articles WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+    }
+
     /// Newest first, `limit` from `offset`, without bodies (for listings).
     pub async fn latest_articles(&self, limit: i64, offset: i64) -> Result<Vec<ArticleView>> {
         self.latest(CARD_SELECT, limit, offset).await

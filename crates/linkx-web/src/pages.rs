@@ -139,10 +139,19 @@ pub async fn article(
         && let Some(page) = state.article_cache.get(&id, generation)
         && page.closed == comments::closed_at(&state, page.published_at)
     {
-        if page.slug != slug {
-            return Ok(Redirect::permanent(&format!("/a/{id}/{}", page.slug)).into_response());
+        // Another process may have taken the article down (or retitled it) since: that must
+        // show at once, so the page is served only while the article is stored as it was.
+        match state.store.article_slug(id).await? {
+            None => return gone_or_not_found(&state, id).await,
+            Some(stored) if stored == page.slug => {
+                if page.slug != slug {
+                    let to = format!("/a/{id}/{}", page.slug);
+                    return Ok(Redirect::permanent(&to).into_response());
+                }
+                return Ok(shared_page(&state, &visitor, &page.html));
+            }
+            Some(_) => {}
         }
-        return Ok(shared_page(&state, &visitor, &page.html));
     }
     let Some((a, coverage)) = state.store.article_with_coverage(id).await? else {
         return gone_or_not_found(&state, id).await;
