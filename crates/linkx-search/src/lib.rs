@@ -555,14 +555,10 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
     ) -> Result<SearchResults, SearchError> {
-        let (compiled, highlighted, searcher) = {
+        let ((compiled, highlighted), searcher) = {
             // The table and the segments are taken together (a commit may change both).
             let grams = self.grams.read().unwrap_or_else(|p| p.into_inner());
-            (
-                self.compile(query, &grams),
-                self.highlighted(query, &grams),
-                self.reader.searcher(),
-            )
+            (self.compile(query, &grams), self.reader.searcher())
         };
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
@@ -645,12 +641,13 @@ impl SearchIndex {
         ]
     }
 
-    /// A word or phrase matched in title (boosted) or text, stemmed or plain.
-    fn words_query(&self, words: &str, grams: &GramWords) -> Option<Box<dyn Query>> {
+    /// A word or phrase (as [`SearchIndex::phrases`] gives it) matched in title (boosted) or
+    /// text, stemmed or plain.
+    fn words_query(phrases: &[(Phrase, Field, Field)]) -> Option<Box<dyn Query>> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (phrase, title, text) in self.phrases(words, grams) {
+        for &(ref phrase, title, text) in phrases {
             for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
-                if let Some(q) = phrase_query(&phrase, field) {
+                if let Some(q) = phrase_query(phrase, field) {
                     alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                 }
             }
@@ -659,33 +656,30 @@ impl SearchIndex {
             .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
     }
 
-    /// What snippets highlight in texts: each phrase's grams and the words in none (a query
-    /// only to take terms from, never run).
-    fn highlighted(&self, q: &ParsedQuery, grams: &GramWords) -> BooleanQuery {
-        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for words in q.words() {
-            for (phrase, _, text) in self.phrases(words, grams) {
-                for term in phrase.grams.iter().chain(&phrase.loose) {
-                    let query =
-                        TermQuery::new(Term::from_field_text(text, term), IndexRecordOption::Basic);
-                    terms.push((Occur::Should, Box::new(query)));
-                }
-            }
-        }
-        BooleanQuery::new(terms)
-    }
-
-    fn compile(&self, q: &ParsedQuery, grams: &GramWords) -> BooleanQuery {
+    /// The query, and what snippets highlight in texts: each phrase's grams and the words in
+    /// none (a query only to take terms from, never run).
+    fn compile(&self, q: &ParsedQuery, grams: &GramWords) -> (BooleanQuery, BooleanQuery) {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut highlighted: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for words in q.words() {
+            let phrases = self.phrases(words, grams);
+            for (phrase, _, text) in &phrases {
+                for term in phrase.grams.iter().chain(&phrase.loose) {
+                    let query = TermQuery::new(
+                        Term::from_field_text(*text, term),
+                        IndexRecordOption::Basic,
+                    );
+                    highlighted.push((Occur::Should, Box::new(query)));
+                }
+            }
             // A word that analysis drops entirely (punctuation) adds no condition.
-            if let Some(query) = self.words_query(words, grams) {
+            if let Some(query) = Self::words_query(&phrases) {
                 clauses.push((Occur::Must, query));
             }
         }
         for words in &q.excluded {
-            if let Some(query) = self.words_query(words, grams) {
+            if let Some(query) = Self::words_query(&self.phrases(words, grams)) {
                 clauses.push((Occur::MustNot, query));
             }
         }
@@ -722,7 +716,7 @@ impl SearchIndex {
         if !clauses.iter().any(|(occur, _)| *occur == Occur::Must) {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
-        BooleanQuery::new(clauses)
+        (BooleanQuery::new(clauses), BooleanQuery::new(highlighted))
     }
 }
 
