@@ -35,6 +35,9 @@ pub struct Assignment {
     /// The story's original as far as the evidence so far shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<String>,
+    /// Stories this item bridged into `story`: their items are now `story`'s.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +67,13 @@ pub struct Config {
     pub window_secs: Option<i64>,
     /// Postings kept per term, newest first; bounds the work per item on very common terms.
     pub max_postings: usize,
+    /// A new item bridges another story into the one it joins when it is at least this similar
+    /// to one of that story's items…
+    pub merge_similarity: f32,
+    /// …and that story has at most this many items: two fragments of one event, split because
+    /// their first reports were worded apart, become one story; a big story is never merged
+    /// away (merges chain: one bridge between big stories makes one of two unrelated events).
+    pub merge_max_size: u32,
 }
 
 impl Default for Config {
@@ -79,6 +89,8 @@ impl Default for Config {
             rewrite_similarity: 0.6,
             window_secs: Some(3 * 86_400),
             max_postings: 1024,
+            merge_similarity: 0.4,
+            merge_max_size: 3,
         }
     }
 }
@@ -178,6 +190,8 @@ pub struct Clusterer {
     /// Every doc's id, one after another (see [`Doc::id_end`]).
     ids: String,
     stories: HashMap<u64, Story>,
+    /// Stories merged into another: the story they are now part of.
+    merged_into: HashMap<u64, u64>,
     /// Scratch space of the neighbour search: a score per doc, all zero between searches.
     scores: std::cell::Cell<Vec<f32>>,
     next_story: u64,
@@ -199,6 +213,7 @@ impl Clusterer {
             docs: Vec::new(),
             ids: String::new(),
             stories: HashMap::default(),
+            merged_into: HashMap::default(),
             scores: std::cell::Cell::default(),
             next_story: 1,
             newest: i64::MIN,
@@ -240,8 +255,11 @@ impl Clusterer {
                 self.docs.capacity() * size_of::<Doc>() + self.ids.capacity(),
             ),
             (
-                "exact-text, lead and story maps",
-                map_bytes(&self.by_hash) + map_bytes(&self.by_lead) + map_bytes(&self.stories),
+                "exact-text, lead, story and merge maps",
+                map_bytes(&self.by_hash)
+                    + map_bytes(&self.by_lead)
+                    + map_bytes(&self.stories)
+                    + map_bytes(&self.merged_into),
             ),
         ]
     }
@@ -275,14 +293,14 @@ impl Clusterer {
         let lead = text::lead_hash(&tokens(&item.text));
 
         let vector = self.vectorize(&item.title, &item.text);
-        let (nearest_story, closest) = self.nearest_story(&vector, published);
+        let (nearest_story, closest, votes) = self.nearest_story(&vector, published);
         let copy = self
             .find_copy(hash, &signature, published)
             .or_else(|| lead.and_then(|l| self.find_lead(l, published)));
         let story = match placement {
             Placement::Known(story) => story,
             Placement::New(fresh) => copy
-                .map(|d| self.docs[d].story)
+                .map(|d| self.story_of(d))
                 .or(nearest_story)
                 .unwrap_or(fresh),
         };
@@ -290,7 +308,7 @@ impl Clusterer {
         let duplicate_of = copy
             .or(closest
                 .filter(|&(doc, similarity)| {
-                    similarity >= self.config.rewrite_similarity && self.docs[doc].story == story
+                    similarity >= self.config.rewrite_similarity && self.story_of(doc) == story
                 })
                 .map(|(doc, _)| doc))
             // An item published before the one it resembles is not its copy: it came first
@@ -313,12 +331,26 @@ impl Clusterer {
         if let Some(lead) = lead {
             self.by_lead.entry(lead).or_insert(index);
         }
+        // A new item the neighbours placed may bridge other small stories into its own.
+        let mut merged = Vec::new();
+        if matches!(placement, Placement::New(_)) && copy.is_none() && nearest_story == Some(story)
+        {
+            merged = (votes.iter())
+                .filter(|vote| self.bridges(vote, story))
+                .map(|vote| vote.story)
+                .collect();
+            merged.sort_unstable();
+        }
+        for &from in &merged {
+            self.merge(from, story);
+        }
         let original = self.update_original(story, index);
         Assignment {
             id: item.id.clone(),
             story,
             duplicate_of: duplicate_of.map(|d| self.doc_id(d).to_string()),
             original: Some(self.doc_id(original).to_string()),
+            merged,
         }
     }
 
@@ -459,7 +491,7 @@ impl Clusterer {
         &self,
         vector: &[(u32, f32)],
         published: i64,
-    ) -> (Option<u64>, Option<(usize, f32)>) {
+    ) -> (Option<u64>, Option<(usize, f32)>, Vec<Vote>) {
         let threshold = self.config.threshold
             + self.config.short_text_margin / (vector.len().max(1) as f32).sqrt();
         // The heaviest terms find the candidate neighbours; the common terms, which weigh little
@@ -504,7 +536,7 @@ impl Clusterer {
         let closest = ranked.first().map(|&(doc, s)| (doc as usize, s));
         let mut votes: Vec<Vote> = Vec::new();
         for (doc, s) in ranked {
-            let story = self.docs[doc as usize].story;
+            let story = self.story_of(doc as usize);
             match votes.iter_mut().find(|v| v.story == story) {
                 Some(vote) => {
                     vote.total += s;
@@ -519,11 +551,43 @@ impl Clusterer {
             }
         }
         let story = votes
-            .into_iter()
+            .iter()
             .max_by(|a, b| a.total.total_cmp(&b.total).then(b.story.cmp(&a.story)))
             .filter(|vote| self.supported(vote))
             .map(|vote| vote.story);
-        (story, closest)
+        (story, closest, votes)
+    }
+
+    /// The story doc `d` is in now (its own, or the one that was merged into).
+    fn story_of(&self, d: usize) -> u64 {
+        let mut story = self.docs[d].story;
+        while let Some(&into) = self.merged_into.get(&story) {
+            story = into;
+        }
+        story
+    }
+
+    /// Whether the new item, joining story `joined`, bridges the story of `vote` into it: a
+    /// small story holding an item very like the new one (see [`Config::merge_similarity`]).
+    fn bridges(&self, vote: &Vote, joined: u64) -> bool {
+        let size = self.stories.get(&vote.story).map_or(1, |s| s.size);
+        vote.story != joined
+            && vote.closest >= self.config.merge_similarity
+            && size <= self.config.merge_max_size
+    }
+
+    /// Makes story `from` part of `into`: its items count as `into`'s from now on, and its
+    /// original competes with `into`'s.
+    fn merge(&mut self, from: u64, into: u64) {
+        let Some(gone) = self.stories.remove(&from) else {
+            return;
+        };
+        self.merged_into.insert(from, into);
+        if let Some(story) = self.stories.get_mut(&into) {
+            // `update_original` counts the candidate as one more item.
+            story.size += gone.size.saturating_sub(1);
+        }
+        self.update_original(into, gone.original);
     }
 
     /// Whether the neighbours' support is enough to join the story (see [`Config::min_support`]).

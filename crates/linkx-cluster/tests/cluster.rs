@@ -8,8 +8,8 @@ use std::path::PathBuf;
 mod near_copies;
 
 /// Committed baselines: the test fails below them. Raise them when the score improves.
-const BASELINE_TITLE_SNIPPET_F1: f64 = 0.892;
-const BASELINE_TITLE_ONLY_F1: f64 = 0.724;
+const BASELINE_TITLE_SNIPPET_F1: f64 = 0.895;
+const BASELINE_TITLE_ONLY_F1: f64 = 0.735;
 
 fn corpus(name: &str) -> Option<Vec<(String, u64)>> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -62,17 +62,32 @@ fn score(name: &str) -> Option<(f64, f64, f64, usize)> {
         window_secs: None,
         ..Config::default()
     });
-    let predicted: Vec<u64> = rows
+    // Scored as the site shows the stories at the end: a story merged away is the one it
+    // became part of.
+    let mut merged_into: HashMap<u64, u64> = HashMap::new();
+    let placed: Vec<u64> = rows
         .iter()
         .enumerate()
         .map(|(i, (text, _))| {
-            clusterer
-                .assign(&Item {
-                    id: i.to_string(),
-                    text: text.clone(),
-                    ..Item::default()
-                })
-                .story
+            let a = clusterer.assign(&Item {
+                id: i.to_string(),
+                text: text.clone(),
+                ..Item::default()
+            });
+            for from in a.merged {
+                merged_into.insert(from, a.story);
+            }
+            a.story
+        })
+        .collect();
+    let predicted: Vec<u64> = placed
+        .iter()
+        .map(|&s| {
+            let mut s = s;
+            while let Some(&into) = merged_into.get(&s) {
+                s = into;
+            }
+            s
         })
         .collect();
     let gold: Vec<u64> = rows.iter().map(|(_, c)| *c).collect();
@@ -313,4 +328,54 @@ fn a_reworded_reordered_copy_is_marked_as_a_copy_and_a_different_report_is_not()
         3_000,
     ));
     assert_eq!(other.duplicate_of, None, "same story, not a copy");
+}
+
+#[test]
+fn a_report_bridging_two_fragments_of_one_event_merges_them_but_never_a_big_story() {
+    const VOTE: [&str; 2] = [
+        "Riverport council votes for Ashwater flood barrier",
+        "Council in Riverport backs Ashwater flood barrier in vote",
+    ];
+    const EVACUATION: &str = "Spring floods force thousands from their homes as river bursts banks";
+    const BRIDGE: &str = "Riverport council backs Ashwater flood barrier after spring floods force thousands from homes";
+    let mut c = engine_with_background();
+    let vote: Vec<u64> = (VOTE.iter().enumerate())
+        .map(|(i, t)| {
+            c.assign(&item(&format!("v{i}"), t, "", 1_000 + i as i64))
+                .story
+        })
+        .collect();
+    let evacuation = c.assign(&item("e0", EVACUATION, "", 900)).story;
+    assert_eq!(vote[0], vote[1]);
+    assert_ne!(
+        evacuation, vote[0],
+        "the evacuation report starts a story of its own"
+    );
+    let bridge = c.assign(&item("bridge", BRIDGE, "", 1_100));
+    assert_eq!(bridge.story, vote[0]);
+    assert_eq!(bridge.merged, vec![evacuation], "{bridge:?}");
+    // The evacuation report was first: it is now the merged story's original.
+    assert_eq!(bridge.original.as_deref(), Some("e0"));
+    // A later evacuation report joins the merged story.
+    let later = c.assign(&item("e1", EVACUATION, "Shelters reopen", 1_200));
+    assert_eq!(later.story, vote[0]);
+
+    // Between two stories of four reports each, the same bridge joins one and merges nothing.
+    let mut c = engine_with_background();
+    let four = |c: &mut Clusterer, name: &str, title: &str, at: i64| -> u64 {
+        let stories: Vec<u64> = (0..4)
+            .map(|i| {
+                let title = format!("{title} update {i}");
+                c.assign(&item(&format!("{name}{i}"), &title, "", at + i))
+                    .story
+            })
+            .collect();
+        assert!(stories.iter().all(|s| *s == stories[0]), "{stories:?}");
+        stories[0]
+    };
+    let vote = four(&mut c, "v", VOTE[0], 1_000);
+    let evacuation = four(&mut c, "e", EVACUATION, 900);
+    assert_ne!(vote, evacuation);
+    let bridge = c.assign(&item("bridge", BRIDGE, "", 1_100));
+    assert!(bridge.merged.is_empty(), "{bridge:?}");
 }
