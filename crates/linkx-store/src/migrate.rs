@@ -90,6 +90,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "story_copies_index",
         include_str!("../migrations/sqlite/0017_story_copies_index.sql"),
     ),
+    (
+        18,
+        "story_redirects",
+        include_str!("../migrations/sqlite/0018_story_redirects.sql"),
+    ),
 ];
 
 /// A migration as `backend` runs it. The files are written for SQLite in SQL both databases

@@ -4,7 +4,7 @@ use crate::articles::{ArticleView, CARD_SELECT, view_from_row};
 use crate::{Result, Store};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// An article as the clustering engine needs it when rebuilt from the store.
 #[derive(Debug, Clone)]
@@ -24,6 +24,14 @@ pub struct StoryAssignment {
     pub story_id: i64,
     pub duplicate_of: Option<i64>,
     pub original_id: i64,
+}
+
+/// A story the clustering engine merged into another: a new report bridged two fragments of
+/// one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoryMerge {
+    pub from: i64,
+    pub into: i64,
 }
 
 /// A story as listings show it: its lead (original) article and its breadth.
@@ -132,13 +140,57 @@ impl Store {
     /// held until the commit), so it is held for two statements rather than the whole batch, and
     /// two batches, each locking rows in id order, never wait on each other in a cycle.
     pub async fn assign_stories(&self, assignments: &[StoryAssignment]) -> Result<()> {
-        if assignments.is_empty() {
-            return Ok(());
+        self.place_stories(assignments, &[]).await.map(|_| ())
+    }
+
+    /// [`Store::assign_stories`], with the stories merged in the same batch: first each merged
+    /// story's articles move to the story it became part of (with its operator's pin and
+    /// headline, where that story has none), its row goes, and its address redirects
+    /// ([`Store::story_redirect`]); then the assignments, where a story merged away (by this
+    /// batch or earlier, perhaps by another worker whose engine has not seen it) means the one it
+    /// became part of. Returns the articles the merges moved: their search documents changed.
+    pub async fn place_stories(
+        &self,
+        assignments: &[StoryAssignment],
+        merges: &[StoryMerge],
+    ) -> Result<Vec<i64>> {
+        if assignments.is_empty() && merges.is_empty() {
+            return Ok(Vec::new());
         }
         let (_writer, mut tx) = self.begin_write().await?;
         let mut joined: BTreeMap<i64, StoryDelta> = BTreeMap::new();
         let mut left: BTreeSet<i64> = BTreeSet::new();
+        let mut redirects = Redirects::default();
+        let mut moved = Vec::new();
+        for merge in merges {
+            let into = redirects.resolve(&mut tx, merge.into).await?;
+            let from = redirects.resolve(&mut tx, merge.from).await?;
+            if from == into || curated_apart(&mut tx, from, into).await? {
+                continue;
+            }
+            moved.extend(merge_story(&mut tx, from, into).await?);
+            // Earlier merges of this batch that led to `from` now lead on to `into`.
+            for to in redirects.known.values_mut().filter(|to| **to == from) {
+                *to = into;
+            }
+            redirects.known.insert(from, into);
+            left.insert(into);
+        }
+        crate::index_log::note(&mut tx, &moved).await?;
         for a in assignments {
+            // A story named after the article is new: only this batch can have merged it away.
+            let story = match a.story_id == a.article_id {
+                true => redirects
+                    .known
+                    .get(&a.story_id)
+                    .copied()
+                    .unwrap_or(a.story_id),
+                false => redirects.resolve(&mut tx, a.story_id).await?,
+            };
+            let a = &StoryAssignment {
+                story_id: story,
+                ..*a
+            };
             let Some(row) =
                 sqlx::query("SELECT story_id, source_id, published_at FROM articles WHERE id = $1")
                     .bind(a.article_id)
@@ -196,7 +248,16 @@ impl Store {
         }
         tx.commit().await?;
         self.bump_generation();
-        Ok(())
+        Ok(moved)
+    }
+
+    /// The story that story `id`, merged away, became part of.
+    pub async fn story_redirect(&self, id: i64) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT to_id FROM story_redirects WHERE from_id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Stories for the home page: recency plus breadth of coverage, best first; hidden stories
@@ -274,6 +335,94 @@ impl Store {
             .map(|r| story_from_row(&r))
             .transpose()
     }
+}
+
+/// Story ids merged away, as one batch of assignments finds them.
+#[derive(Default)]
+struct Redirects {
+    known: HashMap<i64, i64>,
+}
+
+impl Redirects {
+    /// The story `story` is part of now: itself, or the one it was merged into.
+    async fn resolve(&mut self, tx: &mut sqlx::AnyConnection, story: i64) -> Result<i64> {
+        if let Some(&to) = self.known.get(&story) {
+            return Ok(to);
+        }
+        // Redirects always name a story that was not merged away itself (`merge_story` points
+        // the older ones on), so one lookup finds it.
+        let to = sqlx::query("SELECT to_id FROM story_redirects WHERE from_id = $1")
+            .bind(story)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?
+            .unwrap_or(story);
+        self.known.insert(story, to);
+        Ok(to)
+    }
+}
+
+/// Whether the operator hid either story: a story kept off the home page is kept apart too, so
+/// a merge neither shows its reports under a listed story nor hides a listed story's.
+async fn curated_apart(tx: &mut sqlx::AnyConnection, from: i64, into: i64) -> Result<bool> {
+    let hidden = sqlx::query("SELECT COUNT(*) FROM stories WHERE id IN ($1, $2) AND hidden <> 0")
+        .bind(from)
+        .bind(into)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<i64, _>(0)?;
+    Ok(hidden > 0)
+}
+
+/// Moves story `from`'s articles to `into`, carries its operator's pin and headline over where
+/// `into` has none , drops its
+/// row and redirects its address. Returns the articles moved. `into` is recounted by the caller.
+async fn merge_story(tx: &mut sqlx::AnyConnection, from: i64, into: i64) -> Result<Vec<i64>> {
+    let moved: Vec<i64> = sqlx::query("SELECT id FROM articles WHERE story_id = $1 ORDER BY id")
+        .bind(from)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()?;
+    sqlx::query("UPDATE articles SET story_id = $2 WHERE story_id = $1")
+        .bind(from)
+        .bind(into)
+        .execute(&mut *tx)
+        .await?;
+    let curation = sqlx::query("SELECT pinned_until, headline FROM stories WHERE id = $1")
+        .bind(from)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(row) = curation {
+        let pinned: Option<i64> = row.try_get("pinned_until")?;
+        let headline: Option<String> = row.try_get("headline")?;
+        sqlx::query(
+            "UPDATE stories SET pinned_until = CASE WHEN $2 > COALESCE(pinned_until, 0) THEN $2 ELSE pinned_until END,
+                 headline = COALESCE(headline, $3) WHERE id = $1",
+        )
+        .bind(into)
+        .bind(pinned)
+        .bind(headline)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM stories WHERE id = $1")
+        .bind(from)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE story_redirects SET to_id = $2 WHERE to_id = $1")
+        .bind(from)
+        .bind(into)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO story_redirects (from_id, to_id) VALUES ($1, $2)")
+        .bind(from)
+        .bind(into)
+        .execute(&mut *tx)
+        .await?;
+    Ok(moved)
 }
 
 /// What one batch of assignments adds to a story.

@@ -19,6 +19,7 @@ pub const TABLES: &[&str] = &[
     "articles",
     "fetch_log",
     "stories",
+    "story_redirects",
     "site_secrets",
     "comments",
     "comment_subscribers",

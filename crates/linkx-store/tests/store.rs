@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use linkx_core::{Display, FullText};
-use linkx_store::{Backend, NewArticle, NewSource, PollRecord, Store, StoreError};
+use linkx_store::{
+    Backend, NewArticle, NewSource, PollRecord, Store, StoreError, StoryAssignment, StoryMerge,
+};
 
 /// Where a test's store lives: its URL (to open it again) and the directory of a SQLite file.
 struct Place {
@@ -69,6 +71,7 @@ on_both_backends!(
     duplicate_feed_url_is_a_clear_error_and_migrations_rerun_cleanly,
     concurrent_ingests_do_not_fail_with_database_locked,
     concurrent_batches_joining_the_same_stories_keep_their_counts_true,
+    a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_redirects_unless_hidden,
     ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too,
     a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up,
     expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept,
@@ -272,7 +275,6 @@ async fn concurrent_batches_joining_the_same_stories_keep_their_counts_true(
     _place: Place,
     store: Store,
 ) {
-    use linkx_store::StoryAssignment;
     let first = store
         .add_source(&source("https://wire.example/feed"), 0)
         .await
@@ -350,6 +352,105 @@ async fn concurrent_batches_joining_the_same_stories_keep_their_counts_true(
             "story {id} left empty"
         );
     }
+}
+
+async fn a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_redirects_unless_hidden(
+    _place: Place,
+    store: Store,
+) {
+    let mut ids = Vec::new();
+    for (n, key) in ["a1", "a2", "b1", "b2", "c1", "x", "y", "z1", "z2"]
+        .iter()
+        .enumerate()
+    {
+        ids.push(ingest_one(&store, key, 1_000 + n as i64).await);
+    }
+    let [a1, a2, b1, b2, c1, x, y, z1, z2] = ids[..] else {
+        unreachable!()
+    };
+    let place = |article_id, story_id| StoryAssignment {
+        article_id,
+        story_id,
+        duplicate_of: None,
+        original_id: story_id,
+    };
+    store
+        .assign_stories(&[place(a2, a1), place(b2, b1)])
+        .await
+        .unwrap();
+    let pin = linkx_store::Curation {
+        pinned_until: Some(5_000),
+        headline: Some("Spring floods".into()),
+        hidden: false,
+    };
+    store.curate_story(b1, &pin).await.unwrap();
+
+    // x joins a1's story and bridges b1's into it.
+    let bridge = [StoryMerge { from: b1, into: a1 }];
+    let moved = store.place_stories(&[place(x, a1)], &bridge).await.unwrap();
+    assert_eq!(moved, vec![b1, b2]);
+    assert!(store.story(b1).await.unwrap().is_none());
+    assert_eq!(store.story_redirect(b1).await.unwrap(), Some(a1));
+    let story = store.story(a1).await.unwrap().unwrap();
+    assert_eq!((story.article_count, story.source_count), (5, 5));
+    assert_eq!(story.first_published_at, 1_000);
+    assert_eq!(story.pinned_until, Some(5_000), "the pin came along");
+    assert_eq!(story.headline.as_deref(), Some("Spring floods"));
+    let listed = store.story_articles(a1, a1, 10, 0).await.unwrap();
+    assert_eq!(listed.len(), 5);
+
+    // A worker whose engine has not seen the merge places y in b1's story: it goes to a1's.
+    store.assign_stories(&[place(y, b1)]).await.unwrap();
+    assert!(store.story(b1).await.unwrap().is_none(), "not brought back");
+    assert_eq!(store.story(a1).await.unwrap().unwrap().article_count, 6);
+
+    // Merged again, into c1's story: both old addresses lead there.
+    let merge = [StoryMerge { from: a1, into: c1 }];
+    store.place_stories(&[], &merge).await.unwrap();
+    assert_eq!(store.story_redirect(a1).await.unwrap(), Some(c1));
+    assert_eq!(store.story_redirect(b1).await.unwrap(), Some(c1));
+    assert_eq!(store.story(c1).await.unwrap().unwrap().article_count, 7);
+
+    // In one batch: z1 starts a story, z2 joins c1's and bridges z1's into it.
+    let merge = [StoryMerge { from: z1, into: c1 }];
+    let moved = (store.place_stories(&[place(z1, z1), place(z2, c1)], &merge))
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![z1]);
+    assert!(store.story(z1).await.unwrap().is_none());
+    let story = store.story(c1).await.unwrap().unwrap();
+    assert_eq!(story.article_count, 9);
+    assert_eq!(story.last_published_at, 1_008);
+
+    // A story the operator hid stays apart: its reports do not surface under a listed story.
+    let hide = linkx_store::Curation {
+        pinned_until: None,
+        headline: None,
+        hidden: true,
+    };
+    let hidden = ingest_one(&store, "hidden", 1_009).await;
+    store.curate_story(hidden, &hide).await.unwrap();
+    let merge = [StoryMerge {
+        from: hidden,
+        into: c1,
+    }];
+    let moved = store.place_stories(&[], &merge).await.unwrap();
+    assert!(moved.is_empty());
+    assert!(store.story(hidden).await.unwrap().unwrap().hidden);
+    assert_eq!(store.story_redirect(hidden).await.unwrap(), None);
+    assert_eq!(store.story(c1).await.unwrap().unwrap().article_count, 9);
+}
+
+/// Stores one article from its own source; returns its id.
+async fn ingest_one(store: &Store, key: &str, published_at: i64) -> i64 {
+    let src = (store.add_source(&source(&format!("https://{key}.org/feed")), 0))
+        .await
+        .unwrap();
+    let new = NewArticle {
+        published_at,
+        ..article(key, &format!("{key}.org/1"), key)
+    };
+    ingest(store, src.id, &[new], 1).await.new_ids[0].1
 }
 
 fn comment(article_id: i64, at: i64) -> linkx_store::NewComment {

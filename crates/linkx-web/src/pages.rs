@@ -447,7 +447,13 @@ pub async fn story(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let story = state.store.story(id).await?.ok_or(WebError::NotFound)?;
+    let Some(story) = state.store.story(id).await? else {
+        // A story merged into another lives on at that one's address.
+        return match state.store.story_redirect(id).await? {
+            Some(to) => Ok(Redirect::permanent(&format!("/s/{to}")).into_response()),
+            None => Err(WebError::NotFound),
+        };
+    };
     let page = PageQuery { page: q.page }.number();
     // Original first, then its copies, then the other reports and follow-ups, each by time; a
     // story of thousands of reports a page at a time.

@@ -452,7 +452,8 @@ async fn home_page_shows_new_articles_at_once_despite_its_cache() {
 }
 
 #[tokio::test]
-async fn a_story_is_listed_once_with_its_coverage_original_first_and_copies_marked() {
+async fn a_story_is_listed_once_with_its_coverage_original_first_and_copies_marked_and_a_story_merged_into_it_redirects()
+ {
     let s = site().await;
     let wire = add_source(&s.store, "Wire", Display::Excerpt).await;
     let copier = add_source(&s.store, "Copier", Display::Excerpt).await;
@@ -526,6 +527,17 @@ async fn a_story_is_listed_once_with_its_coverage_original_first_and_copies_mark
         StatusCode::NOT_FOUND,
         "the copy's own story was folded into the original's"
     );
+
+    // A later report bridges the library story into this one: its address leads here.
+    let merge = linkx_store::StoryMerge { from: 4, into: 1 };
+    s.store.place_stories(&[], &[merge]).await.unwrap();
+    let (status, headers, _) = get(&s.state, "/s/4").await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(headers["location"], "/s/1");
+    let (_, _, story) = get(&s.state, "/s/1").await;
+    assert!(story.contains(r#"href="/a/4/library-opens-sundays""#));
+    let (status, _, _) = get(&s.state, "/s/999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -95,6 +95,8 @@ pub async fn import_feed(
         .ingest(source.id, &articles, &record, &mut || {})
         .await?;
     crate::topics::file_new(store, source.id, &articles, &ingested).await?;
+    // Articles moved by story merges are noted in the store's change log, which serving
+    // processes follow.
     desk.assign(store, &articles, &ingested, &source.name)
         .await?;
     Ok(ingested.counts.new)

@@ -145,12 +145,19 @@ pub async fn poll_source(ctx: &PollContext, source: &Source) -> PollReport {
             }
             // A failed story assignment leaves each new article a story of its own: nothing is
             // lost, and the site still shows it.
-            if let Err(e) = ctx
+            match ctx
                 .stories
                 .assign(&ctx.store, &articles, &ingested, &source.name)
                 .await
             {
-                tracing::error!(source_id = source.id, url = %source.feed_url, error = %e, "could not assign stories");
+                Ok(moved) => {
+                    if let Some(search) = &ctx.search {
+                        search.note(moved);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(source_id = source.id, url = %source.feed_url, error = %e, "could not assign stories");
+                }
             }
         }
         Err(e) => {

@@ -6,7 +6,7 @@
 //! placed since, so copies and follow-ups join their stories whichever worker fetched them.
 
 use linkx_cluster::{Clusterer, Config, Item};
-use linkx_store::{Ingested, NewArticle, Store, StoreError, StoryAssignment};
+use linkx_store::{Ingested, NewArticle, Store, StoreError, StoryAssignment, StoryMerge};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -122,18 +122,21 @@ impl StoryDesk {
         Ok(())
     }
 
-    /// Assigns the newly stored articles of one ingest to stories and records the decisions.
+    /// Assigns the newly stored articles of one ingest to stories and records the decisions,
+    /// with the stories a new article bridged into its own. Returns the articles those merges
+    /// moved (already placed ones, whose search documents now name another story).
     pub async fn assign(
         &self,
         store: &Store,
         articles: &[NewArticle],
         ingested: &Ingested,
         source_name: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
         if ingested.new_ids.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         self.catch_up(store).await?;
+        let mut merges: Vec<StoryMerge> = Vec::new();
         let decisions: Vec<StoryAssignment> = {
             let mut engine = self.engine.lock().unwrap_or_else(|p| p.into_inner());
             let engine = &mut *engine;
@@ -149,15 +152,23 @@ impl StoryDesk {
                         id as u64,
                     );
                     let parse = |s: Option<&String>| s.and_then(|s| s.parse::<i64>().ok());
+                    let story_id = i64::try_from(placed.story).unwrap_or(id);
+                    merges.extend(placed.merged.iter().filter_map(|&from| {
+                        let from = i64::try_from(from).ok()?;
+                        Some(StoryMerge {
+                            from,
+                            into: story_id,
+                        })
+                    }));
                     StoryAssignment {
                         article_id: id,
-                        story_id: i64::try_from(placed.story).unwrap_or(id),
+                        story_id,
                         duplicate_of: parse(placed.duplicate_of.as_ref()),
                         original_id: parse(placed.original.as_ref()).unwrap_or(id),
                     }
                 })
                 .collect()
         };
-        store.assign_stories(&decisions).await
+        store.place_stories(&decisions, &merges).await
     }
 }

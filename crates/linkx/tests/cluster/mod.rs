@@ -510,3 +510,81 @@ async fn a_copy_joins_the_original_placed_by_another_worker() {
         "marked as a copy of it"
     );
 }
+
+/// A report bridging two stories merges them in the store, and a worker whose engine still
+/// holds the story merged away places its next report in the merged one.
+#[tokio::test]
+async fn a_bridging_report_merges_two_stories_for_every_worker() {
+    use linkx::stories::StoryDesk;
+    let app = spawn_app().await;
+    let now = super::support::NOW;
+    let feed = linkx_core::SourceUrl::parse(&app.url("/feeds/Wire.xml")).unwrap();
+    let source = (app.store)
+        .add_source(&NewSource::feed(&feed, Some("Wire")), 0)
+        .await
+        .unwrap();
+    let worker_a = StoryDesk::load(&app.store, now).await.unwrap();
+    let worker_b = StoryDesk::load(&app.store, now).await.unwrap();
+    let record = linkx_store::PollRecord {
+        at: now,
+        ..Default::default()
+    };
+    let reports = [
+        (
+            &worker_a,
+            "Riverport council votes for Ashwater flood barrier",
+        ),
+        (
+            &worker_a,
+            "Council in Riverport backs Ashwater flood barrier in vote",
+        ),
+        (
+            &worker_b,
+            "Spring floods force thousands from their homes as river bursts banks",
+        ),
+        (
+            &worker_a,
+            "Riverport council backs Ashwater flood barrier after spring floods force thousands from homes",
+        ),
+        (
+            &worker_b,
+            "Spring floods force thousands from their homes as the river bursts its banks again",
+        ),
+    ];
+    let (mut ids, mut moved) = (Vec::new(), Vec::new());
+    for (n, (worker, title)) in reports.into_iter().enumerate() {
+        let batch = [super::support::new_article(
+            n as i64,
+            title,
+            "",
+            now - 3600 + n as i64,
+        )];
+        let ingested = (app.store.ingest(source.id, &batch, &record, &mut || {}))
+            .await
+            .unwrap();
+        moved.push(
+            worker
+                .assign(&app.store, &batch, &ingested, "Wire")
+                .await
+                .unwrap(),
+        );
+        ids.push(ingested.new_ids[0].1);
+    }
+    let story_of = async |id| app.store.article(id).await.unwrap().unwrap().story_id;
+    let vote = story_of(ids[0]).await;
+    assert_eq!(story_of(ids[1]).await, vote);
+    assert!(
+        moved[..3].iter().all(Vec::is_empty),
+        "nothing merged before the bridge"
+    );
+    assert_eq!(moved[3], vec![ids[2]], "the bridge moved the flood report");
+    for &id in &ids {
+        assert_eq!(story_of(id).await, vote, "article {id} in the merged story");
+    }
+    assert!(app.store.story(ids[2]).await.unwrap().is_none());
+    assert_eq!(app.store.story_redirect(ids[2]).await.unwrap(), Some(vote));
+    assert_eq!(
+        app.store.story(vote).await.unwrap().unwrap().article_count,
+        5
+    );
+}
