@@ -560,7 +560,13 @@ impl Clusterer {
 
     /// The story doc `d` is in now (its own, or the one that was merged into).
     fn story_of(&self, d: usize) -> u64 {
-        let mut story = self.docs[d].story;
+        self.story_now(self.docs[d].story)
+    }
+
+    /// The story that `story` is part of now: itself, or the one it was merged into (see
+    /// [`Assignment::merged`]).
+    pub fn story_now(&self, story: u64) -> u64 {
+        let mut story = story;
         while let Some(&into) = self.merged_into.get(&story) {
             story = into;
         }

@@ -62,34 +62,21 @@ fn score(name: &str) -> Option<(f64, f64, f64, usize)> {
         window_secs: None,
         ..Config::default()
     });
-    // Scored as the site shows the stories at the end: a story merged away is the one it
-    // became part of.
-    let mut merged_into: HashMap<u64, u64> = HashMap::new();
     let placed: Vec<u64> = rows
         .iter()
         .enumerate()
         .map(|(i, (text, _))| {
-            let a = clusterer.assign(&Item {
+            let item = Item {
                 id: i.to_string(),
                 text: text.clone(),
                 ..Item::default()
-            });
-            for from in a.merged {
-                merged_into.insert(from, a.story);
-            }
-            a.story
+            };
+            clusterer.assign(&item).story
         })
         .collect();
-    let predicted: Vec<u64> = placed
-        .iter()
-        .map(|&s| {
-            let mut s = s;
-            while let Some(&into) = merged_into.get(&s) {
-                s = into;
-            }
-            s
-        })
-        .collect();
+    // Scored as the site shows the stories at the end: a story merged away is the one it
+    // became part of.
+    let predicted: Vec<u64> = placed.iter().map(|&s| clusterer.story_now(s)).collect();
     let gold: Vec<u64> = rows.iter().map(|(_, c)| *c).collect();
     let stories = predicted
         .iter()

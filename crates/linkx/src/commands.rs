@@ -1143,7 +1143,7 @@ fn cluster_file(path: &std::path::Path) -> anyhow::Result<()> {
     let mut engine = linkx_cluster::Clusterer::default();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let (mut placed, mut skipped) = (0_usize, 0_usize);
+    let (mut assignments, mut skipped) = (Vec::new(), 0_usize);
     for (number, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("while reading {}", path.display()))?;
         if line.trim().is_empty() {
@@ -1151,16 +1151,21 @@ fn cluster_file(path: &std::path::Path) -> anyhow::Result<()> {
         }
         match cluster_item(&line) {
             Ok(item) => {
-                let assignment = engine.assign(&item);
-                serde_json::to_writer(&mut out, &assignment)?;
-                out.write_all(b"\n")?;
-                placed += 1;
+                assignments.push(engine.assign(&item));
             }
             Err(why) => {
                 eprintln!("{}:{}: skipped: {why}", path.display(), number + 1);
                 skipped += 1;
             }
         }
+    }
+    let placed = assignments.len();
+    // Written at the end, each item in the story it is part of then: a report arriving later
+    // can merge stories (and names them in its `merged`).
+    for mut assignment in assignments {
+        assignment.story = engine.story_now(assignment.story);
+        serde_json::to_writer(&mut out, &assignment)?;
+        out.write_all(b"\n")?;
     }
     out.flush()?;
     if placed == 0 && skipped > 0 {

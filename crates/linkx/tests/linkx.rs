@@ -772,13 +772,24 @@ fn cluster_command_writes_one_line_per_item_and_skips_bad_lines() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 7);
     assert_eq!(lines[0]["id"], "wire-1");
     assert_eq!(lines[1]["duplicate_of"], "wire-1");
     assert_eq!(lines[1]["story"], lines[0]["story"]);
     assert_eq!(lines[1]["original"], "wire-1");
     assert_eq!(lines[2]["id"], "42");
     assert_ne!(lines[2]["story"], lines[0]["story"]);
+    // The last report bridges the floods story into the vote's: every line shows where its
+    // item ended up, and the bridge names the story it merged.
+    let (vote, floods, bridge) = (&lines[3], &lines[5], &lines[6]);
+    assert_eq!(floods["id"], "floods-1");
+    assert_eq!(
+        bridge["merged"].as_array().map(Vec::len),
+        Some(1),
+        "{bridge}"
+    );
+    assert_eq!(floods["story"], bridge["story"]);
+    assert_eq!(vote["story"], bridge["story"]);
     let warnings = stderr(&out);
     assert!(
         warnings.contains("items.jsonl:3: skipped: not JSON"),
