@@ -253,11 +253,8 @@ impl Store {
 
     /// The story that story `id`, merged away, became part of.
     pub async fn story_redirect(&self, id: i64) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT to_id FROM story_redirects WHERE from_id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
+        let mut conn = self.pool.acquire().await?;
+        redirect(&mut conn, id).await
     }
 
     /// Stories for the home page: recency plus breadth of coverage, best first; hidden stories
@@ -351,16 +348,19 @@ impl Redirects {
         }
         // Redirects always name a story that was not merged away itself (`merge_story` points
         // the older ones on), so one lookup finds it.
-        let to = sqlx::query("SELECT to_id FROM story_redirects WHERE from_id = $1")
-            .bind(story)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get::<i64, _>(0))
-            .transpose()?
-            .unwrap_or(story);
+        let to = redirect(tx, story).await?.unwrap_or(story);
         self.known.insert(story, to);
         Ok(to)
     }
+}
+
+/// Where the address of `story`, merged away, leads.
+async fn redirect(conn: &mut sqlx::AnyConnection, story: i64) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT to_id FROM story_redirects WHERE from_id = $1")
+        .bind(story)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
 /// Whether the operator hid either story: a story kept off the home page is kept apart too, so
@@ -376,8 +376,11 @@ async fn curated_apart(tx: &mut sqlx::AnyConnection, from: i64, into: i64) -> Re
 }
 
 /// Moves story `from`'s articles to `into`, carries its operator's pin and headline over where
-/// `into` has none , drops its
-/// row and redirects its address. Returns the articles moved. `into` is recounted by the caller.
+/// `into` has none, drops its row and redirects its address. Returns the articles moved. `into`
+/// is recounted by the caller.
+///
+/// `into` may have no row: a worker whose engine still holds a story that another worker's
+/// assignments emptied. `from`'s row then becomes `into`'s, so its curation stays.
 async fn merge_story(tx: &mut sqlx::AnyConnection, from: i64, into: i64) -> Result<Vec<i64>> {
     let moved: Vec<i64> = sqlx::query("SELECT id FROM articles WHERE story_id = $1 ORDER BY id")
         .bind(from)
@@ -395,10 +398,11 @@ async fn merge_story(tx: &mut sqlx::AnyConnection, from: i64, into: i64) -> Resu
         .bind(from)
         .fetch_optional(&mut *tx)
         .await?;
+    let mut carried = false;
     if let Some(row) = curation {
         let pinned: Option<i64> = row.try_get("pinned_until")?;
         let headline: Option<String> = row.try_get("headline")?;
-        sqlx::query(
+        carried = sqlx::query(
             "UPDATE stories SET pinned_until = CASE WHEN $2 > COALESCE(pinned_until, 0) THEN $2 ELSE pinned_until END,
                  headline = COALESCE(headline, $3) WHERE id = $1",
         )
@@ -406,12 +410,15 @@ async fn merge_story(tx: &mut sqlx::AnyConnection, from: i64, into: i64) -> Resu
         .bind(pinned)
         .bind(headline)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected()
+            > 0;
     }
-    sqlx::query("DELETE FROM stories WHERE id = $1")
-        .bind(from)
-        .execute(&mut *tx)
-        .await?;
+    let row = match carried {
+        true => sqlx::query("DELETE FROM stories WHERE id = $1").bind(from),
+        false => (sqlx::query("UPDATE stories SET id = $2 WHERE id = $1").bind(from)).bind(into),
+    };
+    row.execute(&mut *tx).await?;
     sqlx::query("UPDATE story_redirects SET to_id = $2 WHERE to_id = $1")
         .bind(from)
         .bind(into)

@@ -439,6 +439,26 @@ async fn a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_r
     assert!(store.story(hidden).await.unwrap().unwrap().hidden);
     assert_eq!(store.story_redirect(hidden).await.unwrap(), None);
     assert_eq!(store.story(c1).await.unwrap().unwrap().article_count, 9);
+
+    // Two workers: one moved n1 into c1's story (n1's own story is gone), the other's engine
+    // still has n1's story, places n2 in it and bridges a pinned story into it. The pin and
+    // headline stay with the merged articles.
+    let n1 = ingest_one(&store, "n1", 1_010).await;
+    let n2 = ingest_one(&store, "n2", 1_011).await;
+    let p1 = ingest_one(&store, "p1", 1_012).await;
+    store.curate_story(p1, &pin).await.unwrap();
+    store.assign_stories(&[place(n1, c1)]).await.unwrap();
+    assert!(store.story(n1).await.unwrap().is_none());
+    let merge = [StoryMerge { from: p1, into: n1 }];
+    let moved = (store.place_stories(&[place(n2, n1)], &merge))
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![p1]);
+    assert_eq!(store.story_redirect(p1).await.unwrap(), Some(n1));
+    let story = store.story(n1).await.unwrap().unwrap();
+    assert_eq!(story.article_count, 2);
+    assert_eq!(story.pinned_until, Some(5_000), "the pin came along");
+    assert_eq!(story.headline.as_deref(), Some("Spring floods"));
 }
 
 /// Stores one article from its own source; returns its id.
