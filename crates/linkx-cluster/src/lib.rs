@@ -74,6 +74,9 @@ pub struct Config {
     /// their first reports were worded apart, become one story; a big story is never merged
     /// away (merges chain: one bridge between big stories makes one of two unrelated events).
     pub merge_max_size: u32,
+    /// A term weighs its inverse document frequency raised to this power: below 1, a rare word
+    /// (a name, a typo, a copy's synonym) counts for less against the words two reports share.
+    pub idf_exponent: f32,
 }
 
 impl Default for Config {
@@ -91,6 +94,7 @@ impl Default for Config {
             max_postings: 1024,
             merge_similarity: 0.4,
             merge_max_size: 3,
+            idf_exponent: 0.8,
         }
     }
 }
@@ -469,8 +473,11 @@ impl Clusterer {
         let mut vector: Vec<(u32, f32)> = counts
             .into_iter()
             .map(|(term, count)| {
-                let idf = ((n + 1.0) / self.df[term as usize] as f32).ln();
-                (term, (1.0 + count.ln()) * idf)
+                let idf = ((n + 1.0) / self.df[term as usize] as f32).ln().max(0.0);
+                (
+                    term,
+                    (1.0 + count.ln()) * idf.powf(self.config.idf_exponent),
+                )
             })
             .filter(|(_, w)| *w > 0.0)
             .collect();

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 /// Committed baselines: the test fails below them. Targets: precision 0.99, recall 0.95.
 const BASELINE_PRECISION: f64 = 0.997;
-const BASELINE_RECALL: f64 = 0.95;
-const BASELINE_ORIGINAL: f64 = 0.94;
+const BASELINE_RECALL: f64 = 0.965;
+const BASELINE_ORIGINAL: f64 = 0.955;
 
 /// A small deterministic generator (xorshift), so the test set is the same on every run.
 struct Rng(u64);
