@@ -355,6 +355,7 @@ impl<T: Tokenizer> Tokenizer for CommonGramsFilter<T> {
             words: &self.words,
             seen: &mut self.seen,
             previous: None,
+            last_position: None,
             gram: Token::default(),
             showing_gram: None,
         }
@@ -377,6 +378,8 @@ pub struct CommonGramsStream<'a, S> {
     /// gram through it and checks word positions in them, so one position per text is enough.
     seen: &'a mut HashSet<u64, FxBuildHasher>,
     previous: Option<Previous>,
+    /// The position of the tail's last token.
+    last_position: Option<usize>,
     gram: Token,
     /// The gram is the current token; the tail's token (the gram's second word) comes next.
     showing_gram: Option<Word>,
@@ -415,6 +418,11 @@ impl<S: TokenStream> TokenStream for CommonGramsStream<'_, S> {
             return false;
         }
         let token = self.tail.token();
+        if self.last_position.replace(token.position) == Some(token.position) {
+            // A character of a spaceless script on its own, at its pair's position: pairs are
+            // made of the first token at each position, as a query's words have no others.
+            return true;
+        }
         let word = self.words.word(&token.text);
         if let Some(previous) = &self.previous
             && token.position == previous.position + 1
@@ -572,6 +580,46 @@ mod tests {
         // Learnt at 5,000 articles: again at 20,000; the English table at 1,000.
         assert!(!w.stale(19_999) && w.stale(20_000));
         assert!(!few.stale(999) && few.stale(1_000));
+    }
+
+    #[test]
+    fn a_phrase_in_a_spaceless_script_asks_only_for_grams_its_text_holds() {
+        // Pairs of characters frequent enough to pair: indexed text also holds each character
+        // at its pair's position, which must not make grams a query's words never have.
+        let counts = [
+            ("東京", 1000, 5000),
+            ("京都", 1000, 5000),
+            ("都心", 1000, 5000),
+        ];
+        let table = std::sync::Arc::new(GramWords::learn(
+            counts.map(|(w, n, o)| (w.to_string(), n, o)),
+            1000,
+            5000,
+            |w| vec![w.to_string()],
+        ));
+        let mut indexing = TextAnalyzer::builder(crate::words::Words::indexing())
+            .filter(CommonGrams {
+                words: table.clone(),
+            })
+            .build();
+        let mut stream = indexing.token_stream("東京都心で");
+        let mut indexed = Vec::new();
+        while stream.advance() {
+            indexed.push(stream.token().text.clone());
+        }
+        assert!(indexed.contains(&gram("東京", "京都")), "{indexed:?}");
+        assert!(indexed.contains(&gram("京都", "都心")), "{indexed:?}");
+        let mut query = TextAnalyzer::builder(crate::words::Words::query()).build();
+        let mut stream = query.token_stream("東京都心");
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push((stream.token().position, stream.token().text.clone()));
+        }
+        let phrase = table.phrase(&words);
+        assert_eq!(phrase.grams.len(), 2);
+        for gram in &phrase.grams {
+            assert!(indexed.contains(gram), "{gram:?} not in {indexed:?}");
+        }
     }
 
     #[test]

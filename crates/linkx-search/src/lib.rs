@@ -9,6 +9,7 @@
 mod grams;
 mod query;
 mod stem;
+mod words;
 
 pub use query::{MAX_PARTS, MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query};
 
@@ -31,12 +32,12 @@ use tantivy::schema::{
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
-    TextAnalyzerBuilder, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
+use words::Words;
 
 /// Title matches weigh this much more than text matches.
 const TITLE_BOOST: f32 = 3.0;
@@ -45,7 +46,7 @@ const WRITER_MEMORY: usize = 96 * 1024 * 1024;
 const STEMMED: &str = "linkx_en";
 const PLAIN: &str = "linkx_plain";
 /// Bumped when the schema or analysis changes: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 3;
+pub const INDEX_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -155,9 +156,10 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// The analysis of English text: words lowercased, folded to ASCII and stemmed.
-fn english_words() -> TextAnalyzerBuilder<impl Tokenizer> {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+/// The analysis of English text: words lowercased, folded to ASCII and stemmed (`words` splits
+/// indexed text or query words, see `words.rs`).
+fn english_words(words: Words) -> TextAnalyzerBuilder<impl Tokenizer> {
+    TextAnalyzer::builder(words)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
@@ -167,16 +169,20 @@ fn english_words() -> TextAnalyzerBuilder<impl Tokenizer> {
 /// The index's analyzers: English words with the grams of frequent words, and other
 /// languages' words as they are (lowercased).
 fn analyzers(grams: &Arc<GramWords>) -> (TextAnalyzer, TextAnalyzer) {
-    let stemmed = english_words()
+    let stemmed = english_words(Words::indexing())
         .filter(CommonGrams {
             words: grams.clone(),
         })
         .build();
-    let plain = TextAnalyzer::builder(SimpleTokenizer::default())
+    (stemmed, plain_words(Words::indexing()))
+}
+
+/// The analysis of other languages' text: words lowercased.
+fn plain_words(words: Words) -> TextAnalyzer {
+    TextAnalyzer::builder(words)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .build();
-    (stemmed, plain)
+        .build()
 }
 
 /// Tokens of `text` as `(position, text)`.
@@ -219,7 +225,7 @@ impl Sample {
     /// A sample of an archive of `archive` articles.
     pub fn new(archive: u64) -> Sample {
         Sample {
-            analyzer: english_words().build(),
+            analyzer: english_words(Words::indexing()).build(),
             counts: HashMap::default(),
             articles: 0,
             archive,
@@ -332,7 +338,7 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
-        let mut english = english_words().build();
+        let mut english = english_words(Words::query()).build();
         // An index's first commit keeps the English table.
         let grams = match index.load_metas()?.payload {
             Some(text) => GramWords::parse(&text).map_err(|message| SearchError::Open {
@@ -344,7 +350,7 @@ impl SearchIndex {
         let grams = Arc::new(grams);
         let (stemmed, plain) = analyzers(&grams);
         index.tokenizers().register(STEMMED, stemmed);
-        index.tokenizers().register(PLAIN, plain.clone());
+        index.tokenizers().register(PLAIN, plain);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -356,7 +362,7 @@ impl SearchIndex {
             uncommitted: Mutex::new(HashSet::new()),
             fields,
             english,
-            plain,
+            plain: plain_words(Words::query()),
             grams: RwLock::new(grams),
             next_grams: Mutex::new(None),
         })

@@ -183,6 +183,67 @@ fn other_languages_are_matched_word_for_word() {
 }
 
 #[test]
+fn scripts_written_without_spaces_are_searchable_by_their_words() {
+    let index = SearchIndex::in_memory().unwrap();
+    // Japanese, tagged: "Heavy rain in Tokyo; trains suspended".
+    let mut ja = doc(
+        7,
+        "nhk NHK",
+        "東京都で大雨、電車が運休",
+        "気象庁によると、東京都心では一時間に八十ミリの猛烈な雨が降りました。",
+        0,
+    );
+    ja.language = Some("ja".into());
+    // Chinese with no language tag (analysed as English would be): "Beijing hosts summit".
+    let cn = doc(8, "xinhua", "北京举行峰会", "各国领导人在北京会面。", 1);
+    // Korean: "Snow in Seoul" (the particle 에서 is written onto the word).
+    let mut ko = doc(9, "yonhap", "서울에서 폭설", "서울에 많은 눈이 내렸다.", 2);
+    ko.language = Some("ko".into());
+    // Thai: "Floods in Bangkok".
+    let mut th = doc(10, "thairath", "น้ำท่วมกรุงเทพ", "ฝนตกหนักในกรุงเทพ", 3);
+    th.language = Some("th".into());
+    index.upsert(&[ja, cn, ko, th]).unwrap();
+    index.commit().unwrap();
+    assert_eq!(
+        ids(&index, "東京", SortBy::Relevance),
+        [7],
+        "a word inside a sentence"
+    );
+    assert_eq!(ids(&index, "大雨", SortBy::Relevance), [7]);
+    assert_eq!(
+        ids(&index, "東京都心", SortBy::Relevance),
+        [7],
+        "a longer word"
+    );
+    assert_eq!(ids(&index, "雨", SortBy::Relevance), [7], "one character");
+    assert_eq!(
+        ids(&index, "北京", SortBy::Relevance),
+        [8],
+        "untagged Chinese"
+    );
+    assert_eq!(ids(&index, "峰会", SortBy::Relevance), [8]);
+    assert_eq!(
+        ids(&index, "서울", SortBy::Relevance),
+        [9],
+        "a word with a particle"
+    );
+    assert_eq!(ids(&index, "กรุงเทพ", SortBy::Relevance), [10]);
+    // Characters of the text that are not adjacent there do not match as a word.
+    assert!(ids(&index, "東雨", SortBy::Relevance).is_empty());
+    assert!(ids(&index, "京北", SortBy::Relevance).is_empty());
+    assert!(
+        ids(&index, "大阪", SortBy::Relevance).is_empty(),
+        "Osaka is not there"
+    );
+    // A word's characters are highlighted where they stand.
+    let results = index
+        .search(&parse_query("東京").unwrap(), SortBy::Relevance, 10, 0)
+        .unwrap();
+    let snippet = results.snippet("気象庁によると、東京都心では");
+    assert!(snippet.contains("<b>東京</b>"), "{snippet}");
+}
+
+#[test]
 fn pages_and_totals() {
     let index = SearchIndex::in_memory().unwrap();
     let docs: Vec<IndexDoc> = (1..=25)
