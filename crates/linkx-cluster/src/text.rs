@@ -10,12 +10,12 @@ const ROWS: usize = 2;
 /// LSH bands of a signature.
 pub const BANDS: usize = SIGNATURE / ROWS;
 
-/// Lowercase word tokens (Unicode letters and digits).
+/// Lowercase word tokens (Unicode letters and digits; in scripts written without spaces, pairs
+/// of adjacent characters, see `linkx_core::script`).
 pub fn tokens(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    let mut out = Vec::new();
+    linkx_core::script::for_each_word(text, |word| out.push(word.to_lowercase()));
+    out
 }
 
 /// Words that carry topic: tokens without stopwords and single characters.

@@ -366,3 +366,42 @@ fn a_report_bridging_two_fragments_of_one_event_merges_them_but_never_a_big_stor
     let bridge = c.assign(&item("bridge", BRIDGE, "", 1_100));
     assert!(bridge.merged.is_empty(), "{bridge:?}");
 }
+
+#[test]
+fn reports_in_a_script_without_spaces_cluster_and_copies_are_found() {
+    // Japanese: heavy rain in Tokyo (a report, a reworded one, a follow-up, a copy with
+    // boilerplate) and an unrelated parade in Osaka.
+    let first = "東京都心で記録的な大雨、電車の運休相次ぐ。気象庁によると、東京都心では一時間に八十ミリの猛烈な雨が降り、首都圏の鉄道各線で運休や遅れが相次いだ。";
+    let mut c = engine_with_background();
+    let report = c.assign(&item("nhk", "", first, 1_000));
+    let reworded = c.assign(&item(
+        "asahi",
+        "",
+        "首都圏で猛烈な雨、鉄道に乱れ。東京都心では一時間に八十ミリの雨を観測し、鉄道各線で運休が相次いだ。気象庁は土砂災害に警戒するよう呼びかけている。",
+        1_100,
+    ));
+    let follow_up = c.assign(&item(
+        "mainichi",
+        "",
+        "大雨から一夜明け、首都圏の鉄道各線は運転を再開。気象庁は引き続き土砂災害への警戒を呼びかけている。",
+        1_200,
+    ));
+    let parade = c.assign(&item(
+        "sankei",
+        "",
+        "大阪でプロ野球の優勝パレード、二十万人が沿道に。選手らが御堂筋をパレードし、ファンが声援を送った。",
+        1_300,
+    ));
+    let copy = c.assign(&item(
+        "copy",
+        "",
+        &format!("【速報】{first}詳しくはこちらをご覧ください。"),
+        1_400,
+    ));
+    assert_eq!(reworded.story, report.story);
+    assert_eq!(follow_up.story, report.story);
+    assert_ne!(parade.story, report.story);
+    assert_eq!(reworded.duplicate_of, None, "reworded, not copied");
+    assert_eq!(copy.duplicate_of.as_deref(), Some("nhk"));
+    assert_eq!(copy.story, report.story);
+}

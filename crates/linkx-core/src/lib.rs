@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod jobs;
 pub mod rules;
+pub mod script;
 pub mod text;
 pub mod urlnorm;
 

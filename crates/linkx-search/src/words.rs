@@ -8,33 +8,8 @@
 //! longer query word is a phrase of its pairs. Indexed text also holds each character on its own,
 //! at its pair's position, so that a one-character query word finds it too.
 
+use linkx_core::script::spaceless;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-
-/// Whether `c` belongs to a script written without spaces between words.
-fn spaceless(c: char) -> bool {
-    matches!(c,
-        '\u{0E00}'..='\u{0EFF}'     // Thai, Lao
-        | '\u{1000}'..='\u{109F}'   // Myanmar
-        | '\u{1100}'..='\u{11FF}'   // Hangul Jamo
-        | '\u{1780}'..='\u{17FF}'   // Khmer
-        | '\u{3041}'..='\u{309F}'   // Hiragana
-        | '\u{30A1}'..='\u{30FA}'   // Katakana (without the middle dot)
-        | '\u{30FC}'..='\u{30FF}'
-        | '\u{3100}'..='\u{312F}'   // Bopomofo
-        | '\u{3131}'..='\u{318E}'   // Hangul compatibility Jamo
-        | '\u{31F0}'..='\u{31FF}'   // Katakana phonetic extensions
-        | '\u{3400}'..='\u{4DBF}'   // CJK extension A
-        | '\u{4E00}'..='\u{9FFF}'   // CJK unified ideographs
-        | '\u{AC00}'..='\u{D7AF}'   // Hangul syllables
-        | '\u{F900}'..='\u{FAFF}'   // CJK compatibility ideographs
-        | '\u{FF66}'..='\u{FF9F}'   // half-width Katakana
-        | '\u{20000}'..='\u{2FA1F}' // CJK extensions B and later
-    ) && !matches!(
-        c,
-        '\u{0E3F}' | '\u{0E4F}' | '\u{0E5A}' | '\u{0E5B}' | '\u{104A}' | '\u{104B}' | '\u{17D4}'
-            ..='\u{17DA}'
-    )
-}
 
 /// Whether `c` is part of a word of a spaced script.
 fn word_char(c: char) -> bool {
