@@ -257,33 +257,51 @@ fn decode_one(name: &str) -> Option<char> {
 }
 
 /// The first `max_words` words of a text, ending with `…` when cut. Paragraph breaks are kept.
+/// In scripts written without spaces (Chinese, Japanese…), where a whole paragraph is one
+/// "word" between spaces, two characters count as a word and the text is cut at a character:
+/// an excerpt stays an excerpt in every language.
 pub fn excerpt(text: &str, max_words: usize) -> String {
+    // In half-words: a word costs two, a character of a spaceless script one.
+    let mut budget = max_words.saturating_mul(2);
     let mut out = String::new();
-    let mut count = 0;
-    for (i, para) in text.split("\n\n").enumerate() {
-        if count >= max_words {
-            break;
-        }
-        if i > 0 && !out.is_empty() {
-            out.push_str("\n\n");
-        }
-        for word in para.split_whitespace() {
-            if count >= max_words {
+    for (i, paragraph) in text.split("\n\n").enumerate() {
+        for (j, word) in paragraph.split_whitespace().enumerate() {
+            let spaceless = word
+                .chars()
+                .filter(|&c| crate::script::spaceless(c))
+                .count();
+            let cost = if spaceless == 0 { 2 } else { spaceless.max(2) };
+            let shown = match cost > budget {
+                true => spaceless_prefix(word, budget),
+                false => word,
+            };
+            if !shown.is_empty() && !out.is_empty() {
+                out.push_str(if i > 0 && j == 0 { "\n\n" } else { " " });
+            }
+            out.push_str(shown);
+            if cost > budget {
                 out.push('…');
                 return out;
             }
-            if !out.is_empty() && !out.ends_with('\n') {
-                out.push(' ');
-            }
-            out.push_str(word);
-            count += 1;
+            budget -= cost;
         }
     }
-    let total = text.split_whitespace().count();
-    if total > count {
-        out.push('…');
-    }
     out
+}
+
+/// The start of `word` holding `characters` characters of a spaceless script (none when it
+/// has none: a word of a spaced script is never cut).
+fn spaceless_prefix(word: &str, characters: usize) -> &str {
+    let mut seen = 0;
+    for (at, c) in word.char_indices() {
+        if crate::script::spaceless(c) {
+            if seen == characters {
+                return &word[..at];
+            }
+            seen += 1;
+        }
+    }
+    if seen == 0 { "" } else { word }
 }
 
 #[cfg(test)]
@@ -318,5 +336,11 @@ mod tests {
         assert_eq!(excerpt("a b c d", 2), "a b…");
         assert_eq!(excerpt("a b", 2), "a b");
         assert_eq!(excerpt("a b\n\nc d", 3), "a b\n\nc…");
+        // Japanese has no spaces between words: two characters count as one, cut at a character.
+        let japanese = "東京都心で記録的な大雨。".repeat(20);
+        let cut = excerpt(&format!("速報 {japanese}\n\n{japanese}"), 10);
+        assert_eq!(cut, "速報 東京都心で記録的な大雨。東京都心で記録…");
+        assert_eq!(excerpt("大雨", 1), "大雨");
+        assert_eq!(excerpt("Tokyo 大雨 rain", 2), "Tokyo 大雨…");
     }
 }
