@@ -266,11 +266,7 @@ pub fn excerpt(text: &str, max_words: usize) -> String {
     let mut out = String::new();
     for (i, paragraph) in text.split("\n\n").enumerate() {
         for (j, word) in paragraph.split_whitespace().enumerate() {
-            let spaceless = word
-                .chars()
-                .filter(|&c| crate::script::spaceless(c))
-                .count();
-            let cost = if spaceless == 0 { 2 } else { spaceless.max(2) };
+            let cost = half_words(word);
             let shown = match cost > budget {
                 true => spaceless_prefix(word, budget),
                 false => word,
@@ -287,6 +283,28 @@ pub fn excerpt(text: &str, max_words: usize) -> String {
         }
     }
     out
+}
+
+/// How many words `text` holds as a reader counts them: words between spaces, and in scripts
+/// written without spaces two characters to the word (a Japanese paragraph is not one word).
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .map(half_words)
+        .sum::<usize>()
+        .div_ceil(2)
+}
+
+/// What a run of text between spaces counts, in half-words: two for a word, one for each
+/// character of a spaceless script (at least two).
+fn half_words(word: &str) -> usize {
+    match word
+        .chars()
+        .filter(|&c| crate::script::spaceless(c))
+        .count()
+    {
+        0 => 2,
+        n => n.max(2),
+    }
 }
 
 /// The start of `word` holding `characters` characters of a spaceless script (none when it
@@ -342,5 +360,7 @@ mod tests {
         assert_eq!(cut, "速報 東京都心で記録的な大雨。東京都心で記録…");
         assert_eq!(excerpt("大雨", 1), "大雨");
         assert_eq!(excerpt("Tokyo 大雨 rain", 2), "Tokyo 大雨…");
+        assert_eq!(word_count("a b\n\nc d"), 4);
+        assert_eq!(word_count(&japanese), 110, "two characters to the word");
     }
 }

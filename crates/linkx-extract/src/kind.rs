@@ -56,7 +56,7 @@ const LISTING_TYPES: &[&str] = &["CollectionPage", "ItemList", "SearchResultsPag
 /// mostly links).
 pub fn classify(text: &str, meta: &PageMeta, link_density: f64) -> PageKind {
     let lower = text.to_lowercase();
-    let words = text.split_whitespace().count();
+    let words = linkx_core::text::word_count(text);
     let mentions = |phrases: &[&str]| phrases.iter().filter(|p| lower.contains(*p)).count();
     if words < 150 && mentions(CONSENT_PHRASES) >= 2 {
         return PageKind::ConsentWall;

@@ -132,11 +132,9 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
     // The page title may carry the site's name after the headline ("… | Slate").
     let is_headline = |p: &str, headline: &str| {
         p.eq_ignore_ascii_case(headline)
-            || headline.strip_prefix(p).is_some_and(|rest| {
-                [" | ", " - ", " – ", " — "]
-                    .iter()
-                    .any(|s| rest.starts_with(s))
-            })
+            || headline
+                .strip_prefix(p)
+                .is_some_and(|rest| TITLE_SEPARATORS.iter().any(|s| rest.starts_with(s)))
     };
     if let (Some(first), Some(headline)) = (body.first(), headline)
         && is_headline(first, &headline)
@@ -147,11 +145,15 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
     let base = url.and_then(|u| url::Url::parse(u).ok());
     let clean_html = linkx_feed::sanitize_html(&content_html, base.as_ref());
     let kind = kind::classify(&text, &meta, link_density);
+    let site_name = meta
+        .site_name
+        .clone()
+        .or_else(|| readable.as_ref().and_then(|a| a.site_name.clone()));
     let title = meta
         .title
         .clone()
         .or(smoothie_title)
-        .map(|t| collapse(&t))
+        .map(|t| without_site_name(&collapse(&t), site_name.as_deref()).to_string())
         .filter(|t| !t.is_empty());
     let byline = meta
         .byline
@@ -188,10 +190,7 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
             .lang
             .clone()
             .or_else(|| readable.as_ref().and_then(|a| a.lang.clone())),
-        site_name: meta
-            .site_name
-            .clone()
-            .or_else(|| readable.as_ref().and_then(|a| a.site_name.clone())),
+        site_name,
         image: meta
             .image
             .clone()
@@ -206,6 +205,40 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
         },
         kind,
     })
+}
+
+/// What separates a headline from the site's name in page titles.
+const TITLE_SEPARATORS: [&str; 7] = [" | ", "|", "｜", " - ", " – ", " — ", " · "];
+
+/// `title` without the site's name that page titles often carry, after the headline or before
+/// it ("Headline | Site", "Site - Headline", "見出し｜サイト").
+fn without_site_name<'a>(title: &'a str, site: Option<&str>) -> &'a str {
+    let Some(site) = site
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() < title.len())
+    else {
+        return title;
+    };
+    let cut = title.len() - site.len();
+    if title.is_char_boundary(cut) && title[cut..].eq_ignore_ascii_case(site) {
+        let head = &title[..cut];
+        if let Some(sep) = TITLE_SEPARATORS.iter().find(|sep| head.ends_with(*sep)) {
+            let headline = head[..head.len() - sep.len()].trim_end();
+            if !headline.is_empty() {
+                return headline;
+            }
+        }
+    }
+    if title.is_char_boundary(site.len()) && title[..site.len()].eq_ignore_ascii_case(site) {
+        let tail = &title[site.len()..];
+        if let Some(sep) = TITLE_SEPARATORS.iter().find(|sep| tail.starts_with(*sep)) {
+            let headline = tail[sep.len()..].trim_start();
+            if !headline.is_empty() {
+                return headline;
+            }
+        }
+    }
+    title
 }
 
 fn collapse(s: &str) -> String {

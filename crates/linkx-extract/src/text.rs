@@ -1,7 +1,7 @@
 //! Extracted HTML to plain paragraphs, and the boilerplate that readability scoring lets
 //! through (share prompts, "read more", photo credits, copyright lines) taken out again.
 
-use linkx_core::text::decode_entities;
+use linkx_core::text::{decode_entities, word_count};
 
 /// Link text above this share of a paragraph marks it as navigation (measured on AEB:
 /// 0.5–0.7 score the same).
@@ -105,7 +105,7 @@ pub fn drop_boilerplate(paragraphs: Vec<String>, byline: Option<&str>) -> Vec<St
         .into_iter()
         .enumerate()
         // The same caption under every picture of a gallery: once is enough.
-        .filter(|(_, p)| p.split_whitespace().count() < 8 || seen.insert(p.clone()))
+        .filter(|(_, p)| word_count(p) < 8 || seen.insert(p.clone()))
         .filter(|(i, p)| *i + 3 < n || !is_sign_off(p))
         .map(|(_, p)| p)
         .filter(|p| !is_boilerplate_line(p, byline.as_deref()))
@@ -121,7 +121,7 @@ fn is_boilerplate_line(p: &str, byline: Option<&str>) -> bool {
         return true;
     }
     let lower = p.to_lowercase();
-    let words = p.split_whitespace().count();
+    let words = word_count(p);
     if byline.is_some_and(|b| {
         words <= 12 && (lower == b || lower.strip_prefix("by ").is_some_and(|r| r.starts_with(b)))
     }) {
@@ -144,7 +144,10 @@ fn is_boilerplate_line(p: &str, byline: Option<&str>) -> bool {
     {
         return true;
     }
-    if (words <= 16 && is_timestamp_line(unpunctuated)) || (words <= 12 && is_date_line(&lower)) {
+    if (words <= 16 && is_timestamp_line(unpunctuated))
+        || (words <= 12 && is_date_line(&lower))
+        || is_east_asian_date_line(p)
+    {
         return true;
     }
     // "By HNN Staff | November 18, 2019 at 2:26 PM", "By Matthew Digby on Monday,
@@ -279,7 +282,7 @@ fn is_boilerplate_line(p: &str, byline: Option<&str>) -> bool {
 pub fn drop_story_lists(mut paragraphs: Vec<String>) -> Vec<String> {
     // Capitals only (scripts without case, such as Japanese, have no kickers).
     let is_kicker = |p: &str| {
-        p.split_whitespace().count() <= 12
+        word_count(p) <= 12
             && p.chars().any(char::is_uppercase)
             && !p.chars().any(char::is_lowercase)
     };
@@ -287,7 +290,7 @@ pub fn drop_story_lists(mut paragraphs: Vec<String>) -> Vec<String> {
     // half, is a list of them.
     let list_heading = |p: &String| {
         let lower = p.to_lowercase();
-        p.split_whitespace().count() <= 6
+        word_count(p) <= 6
             && lower.starts_with("more ")
             && (lower.ends_with(" stories") || lower.contains(" stories from "))
     };
@@ -318,11 +321,9 @@ pub fn drop_story_lists(mut paragraphs: Vec<String>) -> Vec<String> {
     // line without a sentence's closing punctuation ("RANDY ANDY" / "Andrew parties in
     // unearthed pics …"); counts and one-word labels ("Warning") may stand between them.
     let is_headline = |p: &str| {
-        p.split_whitespace().count() <= 25
-            && !is_kicker(p)
-            && !p.ends_with(['.', '!', '?', ':', '"', '”', '…'])
+        word_count(p) <= 25 && !is_kicker(p) && !p.ends_with(['.', '!', '?', ':', '"', '”', '…'])
     };
-    let is_filler = |p: &str| is_count(p) || p.split_whitespace().count() == 1 && !is_kicker(p);
+    let is_filler = |p: &str| is_count(p) || word_count(p) == 1 && !is_kicker(p);
     let mut start = 0;
     while start < paragraphs.len() {
         let mut end = start;
@@ -352,7 +353,7 @@ pub fn drop_story_lists(mut paragraphs: Vec<String>) -> Vec<String> {
 /// The last lines of many articles: the author's bio, a reporting credit, a promotion.
 fn is_sign_off(p: &str) -> bool {
     let lower = p.to_lowercase();
-    let words = p.split_whitespace().count();
+    let words = word_count(p);
     words <= 60
         && (lower.starts_with("if you enjoyed this")
             || lower.starts_with("reporting by")
@@ -434,7 +435,7 @@ fn is_caption(p: &str) -> bool {
         return true;
     }
     let lower = p.to_lowercase();
-    let words = p.split_whitespace().count();
+    let words = word_count(p);
     // A credit line, or a caption ending in its picture's source rather than a sentence's
     // punctuation: "… outside a co-working space in New York.Reuters", "… colleague Timothy
     // Weeks AP", "The first global geologic map of Titan. (NASA/JPL-Caltech/ASU)".
@@ -543,7 +544,7 @@ fn is_caption(p: &str) -> bool {
         let digits: String = lower.chars().take_while(char::is_ascii_digit).collect();
         !digits.is_empty() && lower[digits.len()..].starts_with("of")
     };
-    if p.split_whitespace().count() <= 60
+    if word_count(p) <= 60
         && (gallery_counter
             || lower.starts_with("file photo")
             || lower.starts_with("image caption")
@@ -553,7 +554,7 @@ fn is_caption(p: &str) -> bool {
     {
         return true;
     }
-    p.split_whitespace().count() <= 45
+    word_count(p) <= 45
         && (lower.contains("(image:")
             || lower.contains("credit:")
             || lower.contains("(photo:")
@@ -635,6 +636,43 @@ fn is_date_line(lower: &str) -> bool {
     // Two dates only as "published … updated …", never a range.
     let dates_allowed = if words.contains(&"updated") { 2 } else { 1 };
     starts_with_date && (1..=dates_allowed).contains(&years) && others <= 2
+}
+
+/// A line that is only a date written the Chinese, Japanese or Korean way, perhaps with its
+/// time, weekday and a label: "2026年12月4日 6時12分", "2026年12月4日（木）午前6時12分 更新",
+/// "发布时间：2026-12-04 06:12", "입력 2026.12.04 06:12".
+fn is_east_asian_date_line(p: &str) -> bool {
+    const DATE: &str = "年月日時时分秒午前後后曜火水木金土년월일시분초오전후";
+    const LABELS: [&str; 10] = [
+        "更新",
+        "配信",
+        "公開",
+        "掲載",
+        "发布时间",
+        "發佈時間",
+        "发布",
+        "기사입력",
+        "입력",
+        "수정",
+    ];
+    let line = p.trim();
+    let mut rest = line.to_string();
+    for label in LABELS {
+        rest = rest.replace(label, "");
+    }
+    let has_year = line.split(|c: char| !c.is_ascii_digit()).any(is_year);
+    // Written that way: a date character or a label (not "19.11.2019, 08:57", which is
+    // `is_date_line`'s).
+    let east_asian = rest != line || line.chars().any(|c| DATE.contains(c));
+    line.chars().count() <= 40
+        && has_year
+        && east_asian
+        && rest.chars().all(|c| {
+            c.is_ascii_digit()
+                || c.is_whitespace()
+                || ":：/.-()（）,、|".contains(c)
+                || DATE.contains(c)
+        })
 }
 
 fn is_gallery_line(lower: &str) -> bool {
@@ -892,6 +930,18 @@ mod tests {
     #[test]
     fn date_lines_go_but_not_date_ranges() {
         for line in [
+            "2026年12月4日 6時12分",
+            "2026年12月4日（木）午前6時12分 更新",
+            "发布时间：2026-12-04 06:12",
+            "입력 2026.12.04 06:12",
+            "2026년 12월 4일 오전 6시 12분",
+        ] {
+            assert!(is_east_asian_date_line(line), "{line}");
+        }
+        for line in ["2026年の予算案を閣議決定", "12月4日", "更新"] {
+            assert!(!is_east_asian_date_line(line), "{line}");
+        }
+        for line in [
             "November 20, 2019",
             "19.11.2019, 08:57",
             "Nov. 20, 2019 5:52 AM EST",
@@ -910,6 +960,7 @@ mod tests {
             "The 2019 season",
         ] {
             assert!(!is_date_line(&line.to_lowercase()), "{line}");
+            assert!(!is_east_asian_date_line(line), "{line}");
         }
     }
 

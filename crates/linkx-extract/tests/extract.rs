@@ -234,6 +234,65 @@ fn the_headline_is_not_the_text_even_with_the_site_name_in_the_title() {
 }
 
 #[test]
+fn a_japanese_page_gives_its_headline_text_and_a_short_excerpt() {
+    let a = extract_article(&data("japanese.html"), Some("https://news.example.jp/a/1")).unwrap();
+    assert_eq!(a.kind, PageKind::Article);
+    assert_eq!(
+        a.title.as_deref(),
+        Some("東京都心で記録的な大雨 電車の運休相次ぐ"),
+        "the site's name after the full-width bar goes"
+    );
+    assert_eq!(a.site_name.as_deref(), Some("サンプル新聞"));
+    assert_eq!(a.lang.as_deref(), Some("ja"));
+    assert_eq!(a.published.as_deref(), Some("2026-12-03T21:12:00Z"));
+    assert!(
+        a.text.starts_with("気象庁によると"),
+        "the date line goes: {}",
+        a.text
+    );
+    assert!(a.text.contains("土砂災害に引き続き警戒"), "{}", a.text);
+    for furniture in [
+        "関連記事",
+        "台風の進路予想",
+        "Copyright",
+        "利用規約",
+        "スポーツ",
+    ] {
+        assert!(!a.text.contains(furniture), "{furniture} in {}", a.text);
+    }
+    // An excerpt, not the article: 40 words' worth of characters.
+    let excerpt = a.excerpt.unwrap();
+    assert!(excerpt.ends_with('…'), "{excerpt}");
+    assert!(excerpt.chars().count() < 100, "{excerpt}");
+}
+
+#[test]
+fn the_site_name_leaves_the_title() {
+    let paragraph = "The council of Riverport voted on Monday night to build a movable flood \
+        barrier across the mouth of the Ashwater river, eight months after spring floods forced \
+        four thousand residents from their homes in the lower town.";
+    for (title, site) in [
+        ("Floods | Riverport Courier", "Riverport Courier"),
+        ("Riverport Courier - Floods", "Riverport Courier"),
+        ("Floods｜RIVERPORT COURIER", "Riverport Courier"),
+    ] {
+        let html = format!(
+            "<html><head><title>{title}</title><meta property=\"og:site_name\" content=\"{site}\">\
+             </head><body><article><p>{paragraph}</p><p>{paragraph}</p></article></body></html>"
+        );
+        let a = extract_article(&html, None).unwrap();
+        assert_eq!(a.title.as_deref(), Some("Floods"), "{title}");
+    }
+    // A headline that only ends like the site's name keeps it.
+    let html = format!(
+        "<html><head><title>Spider-Man returns</title><meta property=\"og:site_name\" \
+         content=\"Man returns\"></head><body><article><p>{paragraph}</p></article></body></html>"
+    );
+    let a = extract_article(&html, None).unwrap();
+    assert_eq!(a.title.as_deref(), Some("Spider-Man returns"));
+}
+
+#[test]
 fn consent_paywall_and_listing_pages_are_recognised() {
     let kind = |name: &str| {
         extract_article(&data(name), Some("https://x.example/"))
