@@ -46,10 +46,11 @@ impl IntoResponse for WebError {
 /// `heading` and `message` are plain text, in the site's language.
 pub fn plain_page(status: StatusCode, heading: &str, message: &str) -> Response {
     let (heading, message) = (HtmlEscape(heading), HtmlEscape(message));
+    let dir = crate::view::text_direction(Some(locale().language()));
     let language = HtmlEscape(locale().language());
     let back = HtmlEscape(t("Back to the latest stories"));
     let body = format!(
-        "<!DOCTYPE html><html lang=\"{language}\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
+        "<!DOCTYPE html><html lang=\"{language}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{heading}</title>\
              <link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main id=\"main\"><section class=\"empty\">\
              <h1>{heading}</h1><p>{message}</p><p><a href=\"/\">{back}</a></p></section></main></body></html>"
     );

@@ -217,6 +217,10 @@ impl AppState {
         // `{{ url|img }}`: the image's path through the site's signed image proxy.
         let signer = keys.clone();
         env.add_filter("img", move |url: String| signer.image_path(&url));
+        // `{{ language|dir }}`: `rtl`, `ltr`, or `auto` when the language is unknown.
+        env.add_filter("dir", |language: Option<String>| {
+            view::text_direction(language.as_deref())
+        });
         i18n::register(&mut env);
         // Block tags leave no blank lines and indentation behind: a 200-comment thread is
         // a sixth smaller.

@@ -37,6 +37,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn right_to_left_languages_and_scripts() {
+        for tag in [
+            "ar",
+            "ar-EG",
+            "he",
+            "fa_IR",
+            "ur",
+            "yi",
+            "az-Arab",
+            "ku-Arab-IQ",
+        ] {
+            assert_eq!(text_direction(Some(tag)), "rtl", "{tag}");
+        }
+        for tag in ["en", "fr-CA", "ja", "az-Latn", "ary-Latn"] {
+            assert_eq!(text_direction(Some(tag)), "ltr", "{tag}");
+        }
+        assert_eq!(text_direction(None), "auto");
+        assert_eq!(text_direction(Some(" ")), "auto");
+    }
+
+    #[test]
     fn times_are_shown_in_the_site_time_zone_with_daylight_saving() {
         let winter = 1_795_800_000; // 2026-11-27 17:20 UTC
         let summer = 1_785_000_000; // 2026-07-25 17:20 UTC
@@ -64,6 +85,24 @@ pub struct Card<'a> {
     pub published_human: String,
     /// At most ~40 words for listings.
     pub excerpt_short: String,
+}
+
+/// The writing direction of text in `language` (a BCP 47 tag): `rtl` for Arabic, Hebrew,
+/// Persian, Urdu and the other right-to-left languages (or a right-to-left script subtag),
+/// `ltr` for the rest, and `auto` (the browser looks at the text) when the language is unknown.
+pub fn text_direction(language: Option<&str>) -> &'static str {
+    const RTL_LANGUAGES: [&str; 14] = [
+        "ar", "arc", "ckb", "dv", "fa", "he", "iw", "ji", "ps", "sd", "syr", "ug", "ur", "yi",
+    ];
+    const RTL_SCRIPTS: [&str; 5] = ["arab", "hebr", "syrc", "thaa", "nkoo"];
+    let Some(tag) = language.map(str::trim).filter(|t| !t.is_empty()) else {
+        return "auto";
+    };
+    let tag = tag.to_ascii_lowercase().replace('_', "-");
+    let mut subtags = tag.split('-');
+    let primary = subtags.next().unwrap_or_default();
+    let rtl = RTL_LANGUAGES.contains(&primary) || subtags.any(|s| RTL_SCRIPTS.contains(&s));
+    if rtl { "rtl" } else { "ltr" }
 }
 
 pub fn card(a: &ArticleView) -> Card<'_> {

@@ -658,13 +658,22 @@ async fn each_item_is_marked_with_its_own_language() {
         &[french, article(2, "Floods", "Rivers rise.")],
     )
     .await;
+    let arabic = NewArticle {
+        language: Some("ar".into()),
+        ..article(3, "فيضانات", "ارتفع منسوب الأنهار.")
+    };
+    ingest(&s.store, src, &[arabic]).await;
     let (_, _, page) = get(&s.state, "/a/1/inondations").await;
-    assert!(page.contains(r#"<html lang="en">"#));
-    assert!(page.contains(r#"<article class="item" lang="fr">"#));
+    assert!(page.contains(r#"<html lang="en" dir="ltr">"#));
+    assert!(page.contains(r#"<article class="item" lang="fr" dir="ltr">"#));
     let (_, _, home) = get(&s.state, "/").await;
-    assert!(home.contains(r#"<article class="card" lang="fr">"#));
+    assert!(home.contains(r#"<article class="card" lang="fr" dir="ltr">"#));
     assert!(
-        home.contains("<article class=\"card\">"),
-        "no lang when the feed says none"
+        home.contains(r#"<article class="card" lang="ar" dir="rtl">"#),
+        "Arabic reads right to left on an English page"
+    );
+    assert!(
+        home.contains(r#"<article class="card" dir="auto">"#),
+        "no lang when the feed says none: the browser reads the direction from the text"
     );
 }

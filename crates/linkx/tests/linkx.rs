@@ -679,7 +679,7 @@ fn serve_demo_is_ready_with_the_sample_story_from_three_sources() {
 fn with_language_de_the_site_speaks_german_dates_errors_and_forms_included() {
     let server = DemoServer::start("[site]\nlanguage = \"de\"\n");
     let (_, home) = server.get("/");
-    assert!(home.contains("<html lang=\"de\">"));
+    assert!(home.contains("<html lang=\"de\" dir=\"ltr\">"));
     assert!(home.contains("Zum Inhalt springen") && home.contains(">Themen</a>"));
     assert!(
         home.contains("Alle Berichte: 4 Berichte aus 4 Quellen"),
@@ -703,7 +703,9 @@ fn with_language_de_the_site_speaks_german_dates_errors_and_forms_included() {
 
     let (status, missing) = server.get("/no/such/page");
     assert_eq!(status, 404);
-    assert!(missing.contains("<html lang=\"de\">") && missing.contains("Nicht gefunden"));
+    assert!(
+        missing.contains("<html lang=\"de\" dir=\"ltr\">") && missing.contains("Nicht gefunden")
+    );
     let (status, search) = server.get("/search?q=after:gestern");
     assert_eq!(status, 400);
     assert!(search.contains("erwartet ein Datum"), "{search}");
@@ -725,7 +727,7 @@ fn with_language_de_the_site_speaks_german_dates_errors_and_forms_included() {
 fn a_language_without_a_translation_keeps_english_pages_and_says_so() {
     let server = DemoServer::start("[site]\nlanguage = \"xx\"\n");
     let (_, home) = server.get("/");
-    assert!(home.contains("<html lang=\"xx\">") && home.contains("Skip to content"));
+    assert!(home.contains("<html lang=\"xx\" dir=\"ltr\">") && home.contains("Skip to content"));
     assert!(
         server
             .startup

@@ -148,7 +148,7 @@ async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker
         &config,
         format!(
             "[site]\ntitle = \"Cluster\"\n[storage]\nurl = \"{url}\"\n\
-             [poll]\nallow_private_networks = true\nconcurrency = 8\nlease = \"2s\"\ntimeout = 5\n\
+             [poll]\nallow_private_networks = true\nconcurrency = 8\nlease = \"2s\"\ntimeout = 30\n\
              [comments]\nmoderation = \"none\"\nmin_submit_seconds = 0\nflood_seconds = 0\n"
         ),
     )
@@ -205,11 +205,17 @@ async fn two_web_and_two_worker_processes_share_one_postgresql_and_a_dead_worker
         pg.count_articles().await.unwrap() >= expected
     })
     .await;
-    assert!(
-        complete,
-        "{} of {expected} stored",
-        pg.count_articles().await.unwrap()
-    );
+    if !complete {
+        // What held the rest back: each source's last error and next check.
+        let sources = pg.list_sources().await.unwrap();
+        let states: Vec<_> = (sources.iter())
+            .map(|s| (&s.name, &s.last_error, s.error_count, s.next_check_at))
+            .collect();
+        panic!(
+            "{} of {expected} stored; sources: {states:?}",
+            pg.count_articles().await.unwrap()
+        );
+    }
     // Every item exactly once (the store also refuses a second copy of a source's guid).
     assert_eq!(pg.count_articles().await.unwrap(), expected);
     let sources = pg.list_sources().await.unwrap();
