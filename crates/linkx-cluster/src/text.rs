@@ -209,7 +209,7 @@ pub fn estimate_jaccard(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f32 {
 
 /// Whether a text credits a news agency, the usual mark of wire copy and of its origin.
 pub fn has_wire_credit(text: &str) -> bool {
-    const CREDITS: [&str; 10] = [
+    const CREDITS: [&str; 24] = [
         "(AP)",
         "Associated Press",
         "(Reuters)",
@@ -220,6 +220,21 @@ pub fn has_wire_credit(text: &str) -> bool {
         "(UPI)",
         "Wire)",
         "(PA)",
+        "(EFE)",
+        "(ANSA)",
+        "(ANP)",
+        "(TASS)",
+        "(PTI)",
+        "(Xinhua)",
+        "(Yonhap)",
+        "(Kyodo)",
+        // Kyodo, Jiji (Japanese); Xinhua (simplified, traditional); Yonhap; CNA (Taiwan).
+        "共同通信",
+        "時事通信",
+        "新华社",
+        "新華社",
+        "연합뉴스",
+        "中央社",
     ];
     let head: String = text.chars().take(600).collect();
     CREDITS.iter().any(|c| head.contains(c))
@@ -255,5 +270,25 @@ impl Terms {
         let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
         let hash = (mix(fnv(term.as_bytes(), 0)) >> 32) as u32;
         *self.ids.entry(hash).or_insert(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_credits_of_many_agencies_and_languages() {
+        for text in [
+            "RIVERPORT (AP) — The council voted…",
+            "MADRID (EFE) - El Gobierno…",
+            "【北京12月4日新华社电】",
+            "東京都心で大雨（共同通信）",
+            "서울=연합뉴스) 폭설",
+        ] {
+            assert!(has_wire_credit(text), "{text}");
+        }
+        assert!(!has_wire_credit("The council voted on Monday."));
+        assert!(!has_wire_credit("東京都心で記録的な大雨"));
     }
 }
