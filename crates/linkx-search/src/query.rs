@@ -1,5 +1,6 @@
 //! The search box's little language, parsed by hand so that no input can fail in an unexpected
-//! way: words, `"exact phrases"`, `-excluded` words or phrases, `source:name`, `author:name`,
+//! way: words, `"exact phrases"` (or in typographic quotes: `“…”`, `„…“`, `«…»`, `「…」`),
+//! `-excluded` words or phrases, `source:name`, `author:name`,
 //! `after:2026-11-01` and `before:2026-11-27` (UTC days; `2026-11` and `2026` work too). An
 //! unclosed quote runs to the end; an unknown `key:value` is searched as words. Errors are for
 //! what a reader can fix, worded for them.
@@ -47,6 +48,20 @@ impl ParsedQuery {
     }
 }
 
+/// The quotes that close a phrase opened by `open`: straight quotes, and the typographic ones
+/// phones and other languages type (“…”, „…“, «…», 「…」, 『…』).
+fn closes(open: char) -> Option<&'static str> {
+    Some(match open {
+        '"' => "\"",
+        '“' => "”\"",
+        '„' => "“”\"",
+        '«' => "»",
+        '「' => "」",
+        '『' => "』",
+        _ => return None,
+    })
+}
+
 /// Splits the input into parts: `(negated, key, value, quoted)`.
 fn parts(input: &str) -> Vec<(bool, Option<String>, String, bool)> {
     let mut out = Vec::new();
@@ -67,11 +82,12 @@ fn parts(input: &str) -> Vec<(bool, Option<String>, String, bool)> {
             match chars.peek() {
                 None => break,
                 Some(c) if c.is_whitespace() => break,
-                Some('"') => {
+                Some(&open) if closes(open).is_some() => {
                     chars.next();
                     quoted = true;
+                    let close = closes(open).unwrap_or_default();
                     for c in chars.by_ref() {
-                        if c == '"' {
+                        if close.contains(c) {
                             break;
                         }
                         value.push(c);
@@ -181,6 +197,21 @@ mod tests {
         assert_eq!(q.sources, ["bbc"]);
         assert_eq!(q.after, Some(1_793_491_200));
         assert_eq!(q.before, Some(1_796_083_200));
+        // Typographic quotes, as phones and other languages type them, make phrases too.
+        let q =
+            parse_query("“drone attack” „Flut im Tal“ «attaque de drone» 「東京都心」 -『大阪』")
+                .unwrap();
+        assert_eq!(
+            q.phrases,
+            [
+                "drone attack",
+                "Flut im Tal",
+                "attaque de drone",
+                "東京都心"
+            ]
+        );
+        assert_eq!(q.excluded, ["大阪"]);
+        assert!(q.terms.is_empty());
     }
 
     #[test]
