@@ -19,7 +19,7 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
-use grams::{CommonGrams, GramWords, Phrase};
+use grams::{CommonGrams, GramTerms, GramWords, Phrase};
 use stem::CachedStemmer;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
@@ -45,8 +45,11 @@ const TITLE_BOOST: f32 = 3.0;
 const WRITER_MEMORY: usize = 96 * 1024 * 1024;
 const STEMMED: &str = "linkx_en";
 const PLAIN: &str = "linkx_plain";
+const GRAMS: &str = "linkx_grams";
+/// Characters of a snippet (tantivy's default).
+const SNIPPET_CHARS: usize = 150;
 /// Bumped when the schema or analysis changes: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 4;
+pub const INDEX_VERSION: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -124,6 +127,10 @@ struct Fields {
     text: Field,
     title_plain: Field,
     text_plain: Field,
+    /// The grams of English titles and texts (see `grams.rs`): which articles hold them, no
+    /// positions (a gram is indexed once per text, so no frequencies either).
+    title_grams: Field,
+    text_grams: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -140,6 +147,11 @@ fn schema() -> (Schema, Fields) {
             .set_tokenizer(PLAIN)
             .set_index_option(IndexRecordOption::Basic),
     );
+    let grams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(GRAMS)
+            .set_index_option(IndexRecordOption::Basic),
+    );
     let fields = Fields {
         id: b.add_i64_field("id", INDEXED | FAST),
         story_id: b.add_i64_field("story_id", FAST),
@@ -152,6 +164,10 @@ fn schema() -> (Schema, Fields) {
         text: b.add_text_field("text", words(STEMMED)),
         title_plain: b.add_text_field("title_plain", words(PLAIN)),
         text_plain: b.add_text_field("text_plain", words(PLAIN)),
+        // After title and text: tantivy indexes a document's fields in field order, and a gram
+        // field takes the grams its text's analysis left aside.
+        title_grams: b.add_text_field("title_grams", grams.clone()),
+        text_grams: b.add_text_field("text_grams", grams),
     };
     (b.build(), fields)
 }
@@ -166,15 +182,27 @@ fn english_words(words: Words) -> TextAnalyzerBuilder<impl Tokenizer> {
         .filter(CachedStemmer)
 }
 
-/// The index's analyzers: English words with the grams of frequent words, and other
-/// languages' words as they are (lowercased).
-fn analyzers(grams: &Arc<GramWords>) -> (TextAnalyzer, TextAnalyzer) {
+/// The index's analyzers: English words (their grams left aside for the gram fields), the
+/// gram fields' grams, and other languages' words as they are (lowercased).
+fn analyzers(grams: &Arc<GramWords>) -> (TextAnalyzer, TextAnalyzer, TextAnalyzer) {
     let stemmed = english_words(Words::indexing())
         .filter(CommonGrams {
             words: grams.clone(),
+            divert: true,
         })
         .build();
-    (stemmed, plain_words(Words::indexing()))
+    let gram_terms = TextAnalyzer::from(GramTerms::new(stemmed.clone()));
+    (stemmed, gram_terms, plain_words(Words::indexing()))
+}
+
+/// English words with their grams among them, as snippets highlight them.
+fn words_and_grams(grams: &Arc<GramWords>) -> TextAnalyzer {
+    english_words(Words::indexing())
+        .filter(CommonGrams {
+            words: grams.clone(),
+            divert: false,
+        })
+        .build()
 }
 
 /// The analysis of other languages' text: words lowercased.
@@ -348,8 +376,9 @@ impl SearchIndex {
             None => GramWords::english(|w| words_of(&mut english, w)),
         };
         let grams = Arc::new(grams);
-        let (stemmed, plain) = analyzers(&grams);
+        let (stemmed, gram_terms, plain) = analyzers(&grams);
         index.tokenizers().register(STEMMED, stemmed);
+        index.tokenizers().register(GRAMS, gram_terms);
         index.tokenizers().register(PLAIN, plain);
         let reader = index
             .reader_builder()
@@ -431,6 +460,10 @@ impl SearchIndex {
         };
         doc.add_text(title, &d.title);
         doc.add_text(text, &d.text);
+        if title == f.title {
+            doc.add_text(f.title_grams, &d.title);
+            doc.add_text(f.text_grams, &d.text);
+        }
         doc
     }
 
@@ -497,8 +530,9 @@ impl SearchIndex {
                 // writer (the old one's uncommitted changes go; everything is re-added).
                 *writer = None;
                 let learnt = Arc::new(learnt);
-                let (stemmed, _) = analyzers(&learnt);
+                let (stemmed, gram_terms, _) = analyzers(&learnt);
                 self.index.tokenizers().register(STEMMED, stemmed);
+                self.index.tokenizers().register(GRAMS, gram_terms);
                 *next = Some(learnt);
             }
         }
@@ -561,10 +595,14 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
     ) -> Result<SearchResults, SearchError> {
-        let ((compiled, highlighted), searcher) = {
+        let ((compiled, highlighted), searcher, grams) = {
             // The table and the segments are taken together (a commit may change both).
             let grams = self.grams.read().unwrap_or_else(|p| p.into_inner());
-            (self.compile(query, &grams), self.reader.searcher())
+            (
+                self.compile(query, &grams),
+                self.reader.searcher(),
+                grams.clone(),
+            )
         };
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let (addresses, total): (Vec<(f32, DocAddress)>, usize) = match sort {
@@ -613,7 +651,7 @@ impl SearchIndex {
         let hits = found.into_iter().map(|(hit, _)| hit).collect();
         let has_words = !query.words().is_empty();
         let snippets = has_words
-            .then(|| SnippetGenerator::create(&searcher, &highlighted, self.fields.text).ok())
+            .then(|| self.english_snippets(&searcher, &highlighted, &grams).ok())
             .flatten();
         let snippets_plain = has_words
             .then(|| SnippetGenerator::create(&searcher, &highlighted, self.fields.text_plain).ok())
@@ -624,6 +662,45 @@ impl SearchIndex {
             snippets,
             snippets_plain,
         })
+    }
+
+    /// Snippets of English texts: the query's words and grams highlighted (a gram's articles are
+    /// counted in its gram field, its place found by analysing the text with the grams shown).
+    fn english_snippets(
+        &self,
+        searcher: &tantivy::Searcher,
+        highlighted: &BooleanQuery,
+        grams: &Arc<GramWords>,
+    ) -> Result<SnippetGenerator, SearchError> {
+        let f = &self.fields;
+        let mut terms = Vec::new();
+        highlighted.query_terms(&mut |term, _| {
+            if term.field() == f.text {
+                terms.push(term.clone());
+            }
+        });
+        let mut weights = std::collections::BTreeMap::new();
+        for term in terms {
+            let value = term.value();
+            let Some(text) = value.as_str() else {
+                continue;
+            };
+            let counted = match text.contains(grams::SEPARATOR) {
+                true => Term::from_field_text(f.text_grams, text),
+                false => term.clone(),
+            };
+            let articles = searcher.doc_freq(&counted)?;
+            if articles > 0 {
+                // Rarer terms weigh more in choosing the passage (as tantivy's own generator).
+                weights.insert(text.to_string(), 1.0 / (1.0 + articles as f32));
+            }
+        }
+        Ok(SnippetGenerator::new(
+            weights,
+            words_and_grams(grams),
+            f.text,
+            SNIPPET_CHARS,
+        ))
     }
 
     /// Words of `text` as `(position, text)`, stemmed (English) or plain.
@@ -647,13 +724,23 @@ impl SearchIndex {
         ]
     }
 
+    /// Where the grams of `field`'s texts are (a field without grams: itself, unasked).
+    fn grams_field(&self, field: Field) -> Field {
+        let f = &self.fields;
+        match field {
+            _ if field == f.title => f.title_grams,
+            _ if field == f.text => f.text_grams,
+            _ => field,
+        }
+    }
+
     /// A word or phrase (as [`SearchIndex::phrases`] gives it) matched in title (boosted) or
     /// text, stemmed or plain.
-    fn words_query(phrases: &[(Phrase, Field, Field)]) -> Option<Box<dyn Query>> {
+    fn words_query(&self, phrases: &[(Phrase, Field, Field)]) -> Option<Box<dyn Query>> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for &(ref phrase, title, text) in phrases {
             for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
-                if let Some(q) = phrase_query(phrase, field) {
+                if let Some(q) = phrase_query(phrase, field, self.grams_field(field)) {
                     alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                 }
             }
@@ -680,12 +767,12 @@ impl SearchIndex {
                 }
             }
             // A word that analysis drops entirely (punctuation) adds no condition.
-            if let Some(query) = Self::words_query(&phrases) {
+            if let Some(query) = self.words_query(&phrases) {
                 clauses.push((Occur::Must, query));
             }
         }
         for words in &q.excluded {
-            if let Some(query) = Self::words_query(&self.phrases(words, grams)) {
+            if let Some(query) = self.words_query(&self.phrases(words, grams)) {
                 clauses.push((Occur::MustNot, query));
             }
         }
@@ -729,11 +816,18 @@ impl SearchIndex {
 /// The query for `phrase` in `field`: its words in order (one word: the word), in articles
 /// holding its grams. The grams only narrow down the articles whose positions are compared
 /// (they add nothing to the score), unless a gram is the whole phrase.
-fn phrase_query(phrase: &Phrase, field: Field) -> Option<Box<dyn Query>> {
+fn phrase_query(phrase: &Phrase, field: Field, grams_field: Field) -> Option<Box<dyn Query>> {
     let term = |text: &str| -> Box<dyn Query> {
         Box::new(TermQuery::new(
             Term::from_field_text(field, text),
             IndexRecordOption::WithFreqs,
+        ))
+    };
+    // Grams are indexed once per text, without frequencies: a gram's score is its field's.
+    let gram = |text: &str| -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(grams_field, text),
+            IndexRecordOption::Basic,
         ))
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -749,11 +843,11 @@ fn phrase_query(phrase: &Phrase, field: Field) -> Option<Box<dyn Query>> {
             )),
         )),
     }
-    for gram in &phrase.grams {
+    for text_of_gram in &phrase.grams {
         let filter: Box<dyn Query> = if phrase.words.is_empty() {
-            term(gram)
+            gram(text_of_gram)
         } else {
-            Box::new(ConstScoreQuery::new(term(gram), 0.0))
+            Box::new(ConstScoreQuery::new(gram(text_of_gram), 0.0))
         };
         clauses.push((Occur::Must, filter));
     }
