@@ -38,33 +38,89 @@ fn punctuation(c: char) -> bool {
     ) || ('\u{17D4}'..='\u{17DA}').contains(&c)
 }
 
-/// Splits `text` into words as search and clustering see them: runs of letters and digits, except
-/// that a run of spaceless script gives each pair of adjacent characters (a run of one
-/// character gives that character), calling `word` with each.
-pub fn for_each_word<'a>(text: &'a str, mut word: impl FnMut(&'a str)) {
-    let mut chars = text.char_indices().peekable();
-    while let Some((from, c)) = chars.next() {
-        if spaceless(c) {
-            match chars.peek() {
-                Some(&(next, d)) if spaceless(d) => word(&text[from..next + d.len_utf8()]),
-                _ => {
-                    let alone =
-                        from == 0 || !text[..from].chars().next_back().is_some_and(spaceless);
-                    if alone {
-                        word(&text[from..from + c.len_utf8()]);
+/// A piece of text as search and clustering split it (byte ranges of the text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// A run of letters and digits of a spaced script, or a run of one spaceless character.
+    Word(std::ops::Range<usize>),
+    /// Two adjacent characters of a spaceless run, and the first of them.
+    Pair(std::ops::Range<usize>, std::ops::Range<usize>),
+    /// The last character of a spaceless run of two or more (already in the pair before it).
+    Last(std::ops::Range<usize>),
+}
+
+/// The pieces of `text`: runs of letters and digits, except that a run of spaceless script is
+/// cut into each pair of adjacent characters.
+pub fn pieces(text: &str) -> Pieces<'_> {
+    Pieces {
+        text,
+        at: 0,
+        in_run: false,
+    }
+}
+
+pub struct Pieces<'a> {
+    text: &'a str,
+    /// Byte offset of the next character to read.
+    at: usize,
+    /// The previous character was in a run of spaceless script.
+    in_run: bool,
+}
+
+impl Pieces<'_> {
+    fn char_at(&self, at: usize) -> Option<char> {
+        self.text.get(at..).and_then(|rest| rest.chars().next())
+    }
+}
+
+/// Whether `c` is part of a word of a spaced script.
+fn word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        c.is_alphanumeric() && !spaceless(c)
+    }
+}
+
+impl Iterator for Pieces<'_> {
+    type Item = Piece;
+
+    fn next(&mut self) -> Option<Piece> {
+        while let Some(c) = self.char_at(self.at) {
+            let from = self.at;
+            let to = from + c.len_utf8();
+            self.at = to;
+            let in_run = std::mem::replace(&mut self.in_run, false);
+            if spaceless(c) {
+                return Some(match self.char_at(to).filter(|&d| spaceless(d)) {
+                    Some(d) => {
+                        self.in_run = true;
+                        Piece::Pair(from..to + d.len_utf8(), from..to)
                     }
-                }
+                    None if in_run => Piece::Last(from..to),
+                    None => Piece::Word(from..to),
+                });
             }
-        } else if c.is_alphanumeric() {
-            let mut end = from + c.len_utf8();
-            while let Some(&(at, d)) = chars.peek() {
-                if !d.is_alphanumeric() || spaceless(d) {
-                    break;
+            if word_char(c) {
+                let mut end = to;
+                while let Some(d) = self.char_at(end).filter(|&d| word_char(d)) {
+                    end += d.len_utf8();
                 }
-                end = at + d.len_utf8();
-                chars.next();
+                self.at = end;
+                return Some(Piece::Word(from..end));
             }
-            word(&text[from..end]);
+        }
+        None
+    }
+}
+
+/// Calls `word` with each word of `text` as clustering sees it: the words and pairs of
+/// [`pieces`].
+pub fn for_each_word<'a>(text: &'a str, mut word: impl FnMut(&'a str)) {
+    for piece in pieces(text) {
+        match piece {
+            Piece::Word(range) | Piece::Pair(range, _) => word(&text[range]),
+            Piece::Last(_) => {}
         }
     }
 }

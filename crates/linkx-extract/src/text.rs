@@ -656,17 +656,18 @@ fn is_east_asian_date_line(p: &str) -> bool {
         "수정",
     ];
     let line = p.trim();
+    // Every paragraph is asked: the cheap tests first.
+    if line.chars().count() > 40 || !line.split(|c: char| !c.is_ascii_digit()).any(is_year) {
+        return false;
+    }
     let mut rest = line.to_string();
     for label in LABELS {
         rest = rest.replace(label, "");
     }
-    let has_year = line.split(|c: char| !c.is_ascii_digit()).any(is_year);
     // Written that way: a date character or a label (not "19.11.2019, 08:57", which is
     // `is_date_line`'s).
     let east_asian = rest != line || line.chars().any(|c| DATE.contains(c));
-    line.chars().count() <= 40
-        && has_year
-        && east_asian
+    east_asian
         && rest.chars().all(|c| {
             c.is_ascii_digit()
                 || c.is_whitespace()

@@ -8,17 +8,9 @@
 //! longer query word is a phrase of its pairs. Indexed text also holds each character on its own,
 //! at its pair's position, so that a one-character query word finds it too.
 
-use linkx_core::script::spaceless;
+use linkx_core::script::{Piece, Pieces, pieces};
+use std::ops::Range;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-
-/// Whether `c` is part of a word of a spaced script.
-fn word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        c.is_alphanumeric() && !spaceless(c)
-    }
-}
 
 /// The tokenizer. Indexed text (`unigrams`) also yields each spaceless character on its own;
 /// query words do not, so a query word of several characters asks only for its pairs.
@@ -50,11 +42,10 @@ impl Tokenizer for Words {
         self.token.reset();
         WordStream {
             text,
-            at: 0,
+            pieces: pieces(text),
             token: &mut self.token,
             unigrams: self.unigrams,
             unigram: None,
-            in_run: false,
             next_position: 0,
         }
     }
@@ -62,92 +53,51 @@ impl Tokenizer for Words {
 
 pub struct WordStream<'a> {
     text: &'a str,
-    /// Byte offset of the next character to read.
-    at: usize,
+    pieces: Pieces<'a>,
     token: &'a mut Token,
     unigrams: bool,
-    /// The character (byte range) whose own token comes next, at the position of the pair just
-    /// shown.
-    unigram: Option<(usize, usize)>,
-    /// The previous character was in a run of spaceless script.
-    in_run: bool,
+    /// The character whose own token comes next, at the position of the pair just shown.
+    unigram: Option<Range<usize>>,
     next_position: usize,
 }
 
 impl WordStream<'_> {
-    fn next_char(&self, at: usize) -> Option<char> {
-        self.text.get(at..).and_then(|rest| rest.chars().next())
-    }
-
-    fn show(&mut self, from: usize, to: usize, position: usize) {
+    /// Shows `range` of the text at the next position, or (`again`) at the last one's.
+    fn show(&mut self, range: Range<usize>, again: bool) {
+        if !again {
+            self.token.position = self.next_position;
+            self.next_position += 1;
+        }
         self.token.text.clear();
-        self.token.text.push_str(&self.text[from..to]);
-        self.token.offset_from = from;
-        self.token.offset_to = to;
-        self.token.position = position;
+        self.token.text.push_str(&self.text[range.clone()]);
+        self.token.offset_from = range.start;
+        self.token.offset_to = range.end;
         self.token.position_length = 1;
-    }
-
-    fn take_position(&mut self) -> usize {
-        let position = self.next_position;
-        self.next_position += 1;
-        position
     }
 }
 
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        if let Some((from, to)) = self.unigram.take() {
-            let position = self.token.position;
-            self.show(from, to, position);
+        if let Some(character) = self.unigram.take() {
+            self.show(character, true);
             return true;
         }
-        while let Some(c) = self.next_char(self.at) {
-            let from = self.at;
-            let to = from + c.len_utf8();
-            self.at = to;
-            if spaceless(c) {
-                match self.next_char(to).filter(|&d| spaceless(d)) {
-                    Some(d) => {
-                        let position = self.take_position();
-                        self.show(from, to + d.len_utf8(), position);
-                        if self.unigrams {
-                            self.unigram = Some((from, to));
-                        }
-                        self.in_run = true;
-                        return true;
-                    }
-                    None if !self.in_run => {
-                        // A run of one character: the character is the token.
-                        let position = self.take_position();
-                        self.show(from, to, position);
-                        return true;
-                    }
-                    None => {
-                        // The last character of a run is in the pair before it; indexed text
-                        // also holds it on its own, at that pair's position (so positions
-                        // after the run are the same as in a query's words).
-                        self.in_run = false;
-                        if self.unigrams {
-                            let position = self.token.position;
-                            self.show(from, to, position);
-                            return true;
-                        }
+        while let Some(piece) = self.pieces.next() {
+            match piece {
+                Piece::Word(range) => self.show(range, false),
+                Piece::Pair(pair, first) => {
+                    self.show(pair, false);
+                    if self.unigrams {
+                        self.unigram = Some(first);
                     }
                 }
-            } else if word_char(c) {
-                self.in_run = false;
-                let mut end = to;
-                while let Some(d) = self.next_char(end).filter(|&d| word_char(d)) {
-                    end += d.len_utf8();
-                }
-                self.at = end;
-                let position = self.take_position();
-                self.show(from, end, position);
-                return true;
-            } else {
-                self.in_run = false;
+                // The last character of a run is in the pair before it; indexed text also
+                // holds it on its own, at that pair's position (so positions after the run are
+                // the same as in a query's words).
+                Piece::Last(character) if self.unigrams => self.show(character, true),
+                Piece::Last(_) => continue,
             }
+            return true;
         }
         false
     }
