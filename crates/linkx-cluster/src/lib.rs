@@ -6,6 +6,7 @@
 //! articles with their stored stories) and `linkx cluster` runs it over a JSONL file, so both
 //! use exactly this code.
 
+mod split;
 mod text;
 
 /// Keys are ids and hashes already: the fast hasher suffices (and the engine's results never
@@ -38,6 +39,18 @@ pub struct Assignment {
     /// Stories this item bridged into `story`: their items are now `story`'s.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<u64>,
+    /// Stories that turned out to be two, once this item joined: part of their items left
+    /// for a new story.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub splits: Vec<Split>,
+}
+
+/// Items that left story `from` for the new story `story` (see [`Config::split_conductance`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Split {
+    pub from: u64,
+    pub story: u64,
+    pub items: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +90,16 @@ pub struct Config {
     /// A term weighs its inverse document frequency raised to this power: below 1, a rare word
     /// (a name, a typo, a copy's synonym) counts for less against the words two reports share.
     pub idf_exponent: f32,
+    /// A story whose items form two groups, joined by edges weighing less than this share of
+    /// the smaller group's (conductance of the graph of each item's nearest items in the
+    /// story), splits in two; 0 never splits. Checked as a story grows by half.
+    pub split_conductance: f32,
+    /// Nearest items of each item in that graph.
+    pub split_neighbours: usize,
+    /// Neither part of a split has fewer items (so a story is checked from twice this size).
+    pub split_min_part: u32,
+    /// Stories bigger than this are not checked again (a check costs the square of the size).
+    pub split_max_size: u32,
 }
 
 impl Default for Config {
@@ -95,6 +118,10 @@ impl Default for Config {
             merge_similarity: 0.4,
             merge_max_size: 3,
             idf_exponent: 0.8,
+            split_conductance: 0.08,
+            split_neighbours: 20,
+            split_min_part: 10,
+            split_max_size: 2_000,
         }
     }
 }
@@ -149,10 +176,12 @@ struct Doc {
     story: u64,
     published: i64,
     content_hash: u64,
-    signature: [u32; text::SIGNATURE],
+    signature: text::Signature,
     /// Whether the text credits a wire service ("(AP)", "Reuters", …).
     wire_credit: bool,
     words: u32,
+    /// Its heaviest terms, to split its story by.
+    profile: split::Profile,
 }
 
 /// A story's support among an item's neighbours: their summed similarity, how many they are
@@ -166,7 +195,16 @@ struct Vote {
 
 struct Story {
     original: usize,
-    size: u32,
+    /// Its items, in the order they joined.
+    members: Vec<u32>,
+    /// The size at which it is next checked for a split.
+    next_check: u32,
+}
+
+impl Story {
+    fn size(&self) -> u32 {
+        u32::try_from(self.members.len()).unwrap_or(u32::MAX)
+    }
 }
 
 pub struct Clusterer {
@@ -200,6 +238,9 @@ pub struct Clusterer {
     scores: std::cell::Cell<Vec<f32>>,
     next_story: u64,
     newest: i64,
+    /// A story split off is named after its first item's id (a number), as the pipeline
+    /// names every story, rather than numbered by the engine.
+    stories_named_after_items: bool,
 }
 
 impl Clusterer {
@@ -221,7 +262,17 @@ impl Clusterer {
             scores: std::cell::Cell::default(),
             next_story: 1,
             newest: i64::MIN,
+            stories_named_after_items: false,
         }
+    }
+
+    /// An engine whose new stories are named after their first item (as [`assign_as`] is
+    /// told), so a story split off is named after its first item's id, which must be a number.
+    ///
+    /// [`assign_as`]: Self::assign_as
+    pub fn naming_stories_after_items(mut self) -> Clusterer {
+        self.stories_named_after_items = true;
+        self
     }
 
     /// Number of items placed so far.
@@ -264,6 +315,12 @@ impl Clusterer {
                     + map_bytes(&self.by_lead)
                     + map_bytes(&self.stories)
                     + map_bytes(&self.merged_into),
+            ),
+            (
+                "stories' item lists",
+                (self.stories.values())
+                    .map(|s| s.members.capacity() * size_of::<u32>())
+                    .sum(),
             ),
         ]
     }
@@ -330,6 +387,7 @@ impl Clusterer {
             signature,
             wire_credit: text::has_wire_credit(&item.text),
             words: u32::try_from(words.len()).unwrap_or(u32::MAX),
+            profile: split::Profile::new(&vector),
         });
         self.index(index, &vector, hash, &signature);
         if let Some(lead) = lead {
@@ -348,13 +406,107 @@ impl Clusterer {
         for &from in &merged {
             self.merge(from, story);
         }
-        let original = self.update_original(story, index);
+        self.join(story, index);
+        let splits = match placement {
+            Placement::New(_) => self.split_if_two(story),
+            Placement::Known(_) => Vec::new(),
+        };
+        let story = self.story_of(index);
+        let original = self.stories.get(&story).map_or(index, |s| s.original);
         Assignment {
             id: item.id.clone(),
             story,
-            duplicate_of: duplicate_of.map(|d| self.doc_id(d).to_string()),
+            duplicate_of: duplicate_of
+                .filter(|&d| self.story_of(d) == story)
+                .map(|d| self.doc_id(d).to_string()),
             original: Some(self.doc_id(original).to_string()),
             merged,
+            splits,
+        }
+    }
+
+    /// Checks a story that has grown by half since its last check, and splits it while it is
+    /// two groups (see [`Config::split_conductance`]); returns the splits.
+    fn split_if_two(&mut self, story: u64) -> Vec<Split> {
+        let rule = split::Rule {
+            neighbours: self.config.split_neighbours,
+            conductance: self.config.split_conductance,
+            min_part: self.config.split_min_part as usize,
+        };
+        let mut splits = Vec::new();
+        let mut queue = vec![story];
+        while let Some(story) = queue.pop() {
+            let Some(entry) = self.stories.get_mut(&story) else {
+                continue;
+            };
+            let size = entry.size();
+            if rule.conductance <= 0.0
+                || size < entry.next_check
+                || size > self.config.split_max_size
+            {
+                continue;
+            }
+            entry.next_check = size
+                .saturating_add(size / 2)
+                .max(2 * self.config.split_min_part);
+            let members = entry.members.clone();
+            let profiles: Vec<split::Profile> = members
+                .iter()
+                .map(|&d| self.docs[d as usize].profile)
+                .collect();
+            let Some(leaving) = split::cut(&profiles, &rule) else {
+                continue;
+            };
+            let (mut stay, mut leave): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+            for (&d, &leaves) in members.iter().zip(&leaving) {
+                if leaves { leave.push(d) } else { stay.push(d) }
+            }
+            // The part holding the story's first item keeps its name.
+            if leave.iter().min() < stay.iter().min() {
+                std::mem::swap(&mut stay, &mut leave);
+            }
+            let first = leave.iter().min().copied().unwrap_or_default() as usize;
+            let new_story = self.split_story_name(first);
+            // Every item names its story directly now: one that came by a merge may have
+            // named the story that was merged away, which may be the new story's name.
+            self.merged_into.remove(&new_story);
+            for (part, name) in [(&stay, story), (&leave, new_story)] {
+                for &d in part {
+                    self.docs[d as usize].story = name;
+                }
+            }
+            splits.push(Split {
+                from: story,
+                story: new_story,
+                items: leave
+                    .iter()
+                    .map(|&d| self.doc_id(d as usize).to_string())
+                    .collect(),
+            });
+            self.stories.remove(&story);
+            for (name, part) in [(story, stay), (new_story, leave)] {
+                for d in part {
+                    self.join(name, d as usize);
+                }
+                queue.push(name);
+            }
+        }
+        splits
+    }
+
+    /// The name of a story split off, whose first item is doc `d`.
+    fn split_story_name(&mut self, d: usize) -> u64 {
+        let named = self.doc_id(d).parse::<u64>().ok();
+        match named.filter(|_| self.stories_named_after_items) {
+            Some(name) if !self.stories.contains_key(&name) => {
+                self.next_story = self.next_story.max(name.saturating_add(1));
+                name
+            }
+            _ => {
+                let name = self.next_story;
+                self.next_story += 1;
+                name
+            }
         }
     }
 
@@ -373,14 +525,24 @@ impl Clusterer {
         band * self.band_slots + (key as usize & (self.band_slots - 1))
     }
 
-    /// The story's original: the earliest published item; on a tie (or within a minute), the
-    /// one crediting a wire service, then the most complete text.
-    fn update_original(&mut self, story: u64, index: usize) -> usize {
+    /// Adds doc `index` to the story's items and its original's candidates.
+    fn join(&mut self, story: u64, index: usize) {
+        let min_check = 2 * self.config.split_min_part;
         let entry = self.stories.entry(story).or_insert(Story {
             original: index,
-            size: 0,
+            members: Vec::new(),
+            next_check: min_check,
         });
-        entry.size += 1;
+        entry.members.push(u32::try_from(index).unwrap_or(NO_DOC));
+        self.update_original(story, index);
+    }
+
+    /// The story's original: the earliest published item; on a tie (or within a minute), the
+    /// one crediting a wire service, then the most complete text.
+    fn update_original(&mut self, story: u64, index: usize) {
+        let Some(entry) = self.stories.get_mut(&story) else {
+            return;
+        };
         let current = &self.docs[entry.original];
         let candidate = &self.docs[index];
         let earlier = candidate.published + 60 < current.published;
@@ -392,16 +554,10 @@ impl Clusterer {
         {
             entry.original = index;
         }
-        entry.original
     }
 
     /// An earlier open item with the same text, or nearly the same (MinHash estimate).
-    fn find_copy(
-        &self,
-        hash: u64,
-        signature: &[u32; text::SIGNATURE],
-        published: i64,
-    ) -> Option<usize> {
+    fn find_copy(&self, hash: u64, signature: &text::Signature, published: i64) -> Option<usize> {
         if let Some(&d) = self.by_hash.get(&hash)
             && self.is_open(d, published)
         {
@@ -570,6 +726,12 @@ impl Clusterer {
         self.story_now(self.docs[d].story)
     }
 
+    /// The story the `n`-th item placed (counting from 0, restored ones included) is part of
+    /// now: merges and splits since it was placed included.
+    pub fn story_of_item(&self, n: usize) -> Option<u64> {
+        (n < self.docs.len()).then(|| self.story_of(n))
+    }
+
     /// The story that `story` is part of now: itself, or the one it was merged into (see
     /// [`Assignment::merged`]).
     pub fn story_now(&self, story: u64) -> u64 {
@@ -583,7 +745,7 @@ impl Clusterer {
     /// Whether the new item, joining story `joined`, bridges the story of `vote` into it: a
     /// small story holding an item very like the new one (see [`Config::merge_similarity`]).
     fn bridges(&self, vote: &Vote, joined: u64) -> bool {
-        let size = self.stories.get(&vote.story).map_or(1, |s| s.size);
+        let size = self.stories.get(&vote.story).map_or(1, Story::size);
         vote.story != joined
             && vote.closest >= self.config.merge_similarity
             && size <= self.config.merge_max_size
@@ -592,32 +754,25 @@ impl Clusterer {
     /// Makes story `from` part of `into`: its items count as `into`'s from now on, and its
     /// original competes with `into`'s.
     fn merge(&mut self, from: u64, into: u64) {
-        let Some(gone) = self.stories.remove(&from) else {
+        let Some(mut gone) = self.stories.remove(&from) else {
             return;
         };
         self.merged_into.insert(from, into);
         if let Some(story) = self.stories.get_mut(&into) {
-            // `update_original` counts the candidate as one more item.
-            story.size += gone.size.saturating_sub(1);
+            story.members.append(&mut gone.members);
         }
         self.update_original(into, gone.original);
     }
 
     /// Whether the neighbours' support is enough to join the story (see [`Config::min_support`]).
     fn supported(&self, vote: &Vote) -> bool {
-        let size = self.stories.get(&vote.story).map_or(1, |s| s.size);
+        let size = self.stories.get(&vote.story).map_or(1, Story::size);
         size < self.config.support_from
             || vote.neighbours >= self.config.min_support
             || vote.closest >= self.config.strong_similarity
     }
 
-    fn index(
-        &mut self,
-        doc: usize,
-        vector: &[(u32, f32)],
-        hash: u64,
-        signature: &[u32; text::SIGNATURE],
-    ) {
+    fn index(&mut self, doc: usize, vector: &[(u32, f32)], hash: u64, signature: &text::Signature) {
         let id = u32::try_from(doc).unwrap_or(NO_DOC);
         let cap = self.config.max_postings;
         for &(term, weight) in vector {
@@ -642,7 +797,7 @@ impl Clusterer {
     }
 
     /// Puts doc `doc` at the head of its band slots.
-    fn add_to_bands(&mut self, doc: usize, signature: &[u32; text::SIGNATURE]) {
+    fn add_to_bands(&mut self, doc: usize, signature: &text::Signature) {
         let id = u32::try_from(doc).unwrap_or(NO_DOC);
         for (band, key) in text::bands(signature) {
             let slot = self.band_slot(band, key);

@@ -4,8 +4,12 @@ use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
 
 /// MinHash signature length; 8 LSH bands of 2 rows make pairs above ≈0.6 Jaccard candidates
-/// almost surely (the estimate then decides), in 64 bytes per item.
+/// almost surely (the estimate then decides), in 32 bytes per item.
 pub const SIGNATURE: usize = 16;
+/// A MinHash signature: 16-bit minima, since two different shingle sets share a minimum by
+/// chance once in 65,536 rows, far below what moves an estimate made of 16 rows.
+pub type Signature = [u16; SIGNATURE];
+const EMPTY: u16 = u16::MAX;
 const ROWS: usize = 2;
 /// LSH bands of a signature.
 pub const BANDS: usize = SIGNATURE / ROWS;
@@ -166,15 +170,15 @@ pub fn lead_hash(words: &[String]) -> Option<u64> {
 }
 
 /// MinHash of the word 3-shingles (a text of fewer than 3 words is one shingle).
-pub fn minhash(words: &[String]) -> [u32; SIGNATURE] {
-    let mut signature = [u32::MAX; SIGNATURE];
+pub fn minhash(words: &[String]) -> Signature {
+    let mut signature = [EMPTY; SIGNATURE];
     let shingle_hashes = words.windows(3.min(words.len()).max(1)).map(|w| {
         w.iter()
             .fold(0_u64, |h, word| mix(h ^ fnv(word.as_bytes(), 7)))
     });
     for base in shingle_hashes {
         for (i, slot) in signature.iter_mut().enumerate() {
-            let h = (mix(base ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32;
+            let h = (mix(base ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 48) as u16;
             if h < *slot {
                 *slot = h;
             }
@@ -185,11 +189,11 @@ pub fn minhash(words: &[String]) -> [u32; SIGNATURE] {
 
 /// LSH bands of a signature: each band's number and its key (the band's rows and its number
 /// hashed together, so one table holds every band).
-pub fn bands(signature: &[u32; SIGNATURE]) -> impl Iterator<Item = (usize, u64)> + '_ {
+pub fn bands(signature: &Signature) -> impl Iterator<Item = (usize, u64)> + '_ {
     signature
         .chunks(ROWS)
         .enumerate()
-        .filter(|(_, rows)| rows.iter().any(|&r| r != u32::MAX))
+        .filter(|(_, rows)| rows.iter().any(|&r| r != EMPTY))
         .map(|(band, rows)| {
             let key = rows
                 .iter()
@@ -198,11 +202,11 @@ pub fn bands(signature: &[u32; SIGNATURE]) -> impl Iterator<Item = (usize, u64)>
         })
 }
 
-pub fn estimate_jaccard(a: &[u32; SIGNATURE], b: &[u32; SIGNATURE]) -> f32 {
+pub fn estimate_jaccard(a: &Signature, b: &Signature) -> f32 {
     let equal = a
         .iter()
         .zip(b)
-        .filter(|(x, y)| x == y && **x != u32::MAX)
+        .filter(|(x, y)| x == y && **x != EMPTY)
         .count();
     equal as f32 / SIGNATURE as f32
 }

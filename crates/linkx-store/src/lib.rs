@@ -33,7 +33,7 @@ pub use notifications::{NotificationJob, NotificationOutcome};
 pub use retention::RetentionReport;
 pub use rules::{NewRule, RuleRow, RuleSample};
 pub use sources::{FetchLogEntry, NewSource, PollRecord, Source, SourceEdit};
-pub use stories::{ClusterInput, Curation, StoryAssignment, StoryMerge, StoryView};
+pub use stories::{ClusterInput, Curation, StoryAssignment, StoryMerge, StorySplit, StoryView};
 pub use takedowns::{BlockView, TakedownResult, TakedownTarget, TakedownView};
 pub use topics::{NewTopic, Topic};
 pub use transfer::{ImportReport, TABLES, TableCounts};

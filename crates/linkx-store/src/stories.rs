@@ -34,6 +34,15 @@ pub struct StoryMerge {
     pub into: i64,
 }
 
+/// Articles that left story `from` for a new story `story`, named after the first of them: the
+/// clustering engine found `from` to be two events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorySplit {
+    pub from: i64,
+    pub story: i64,
+    pub articles: Vec<i64>,
+}
+
 /// A story as listings show it: its lead (original) article and its breadth.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StoryView {
@@ -140,21 +149,24 @@ impl Store {
     /// held until the commit), so it is held for two statements rather than the whole batch, and
     /// two batches, each locking rows in id order, never wait on each other in a cycle.
     pub async fn assign_stories(&self, assignments: &[StoryAssignment]) -> Result<()> {
-        self.place_stories(assignments, &[]).await.map(|_| ())
+        self.place_stories(assignments, &[], &[]).await.map(|_| ())
     }
 
-    /// [`Store::assign_stories`], with the stories merged in the same batch: first each merged
-    /// story's articles move to the story it became part of (with its operator's pin and
-    /// headline, where that story has none), its row goes, and its address redirects
-    /// ([`Store::story_redirect`]); then the assignments, where a story merged away (by this
-    /// batch or earlier, perhaps by another worker whose engine has not seen it) means the one it
-    /// became part of. Returns the articles the merges moved: their search documents changed.
+    /// [`Store::assign_stories`], with the stories merged and split in the same batch: first
+    /// each merged story's articles move to the story it became part of (with its operator's
+    /// pin and headline, where that story has none), its row goes, and its address redirects
+    /// ([`Store::story_redirect`]); then the articles split off move to their new story (the
+    /// story they left keeps its address and curation); then the assignments, where a story
+    /// merged away (by this batch or earlier, perhaps by another worker whose engine has not
+    /// seen it) means the one it became part of. Returns the articles the merges and splits
+    /// moved: their search documents changed.
     pub async fn place_stories(
         &self,
         assignments: &[StoryAssignment],
         merges: &[StoryMerge],
+        splits: &[StorySplit],
     ) -> Result<Vec<i64>> {
-        if assignments.is_empty() && merges.is_empty() {
+        if assignments.is_empty() && merges.is_empty() && splits.is_empty() {
             return Ok(Vec::new());
         }
         let (_writer, mut tx) = self.begin_write().await?;
@@ -175,6 +187,14 @@ impl Store {
             }
             redirects.known.insert(from, into);
             left.insert(into);
+        }
+        let batch: BTreeSet<i64> = assignments.iter().map(|a| a.article_id).collect();
+        for split in splits {
+            let from = redirects.resolve(&mut tx, split.from).await?;
+            moved.extend(split_story(&mut tx, split, &batch).await?);
+            // The new story's name may have been a story merged away: no longer.
+            redirects.known.remove(&split.story);
+            left.extend([from, split.story]);
         }
         crate::index_log::note(&mut tx, &moved).await?;
         for a in assignments {
@@ -429,6 +449,43 @@ async fn merge_story(tx: &mut sqlx::AnyConnection, from: i64, into: i64) -> Resu
         .bind(into)
         .execute(&mut *tx)
         .await?;
+    Ok(moved)
+}
+
+/// Moves the articles of a split to their new story, which gets a row (counted by the caller)
+/// and loses any redirect its name had. Returns the articles moved; those of this `batch` move
+/// with their assignments.
+async fn split_story(
+    tx: &mut sqlx::AnyConnection,
+    split: &StorySplit,
+    batch: &BTreeSet<i64>,
+) -> Result<Vec<i64>> {
+    sqlx::query("DELETE FROM story_redirects WHERE from_id = $1")
+        .bind(split.story)
+        .execute(&mut *tx)
+        .await?;
+    let mut moved = Vec::new();
+    for &article in split.articles.iter().filter(|a| !batch.contains(a)) {
+        let placed =
+            sqlx::query("UPDATE articles SET story_id = $2 WHERE id = $1 AND story_id <> $2")
+                .bind(article)
+                .bind(split.story)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if placed > 0 {
+            moved.push(article);
+        }
+    }
+    let first = split.articles.iter().min().copied().unwrap_or(split.story);
+    sqlx::query(
+        "INSERT INTO stories (id, original_article_id, first_published_at, last_published_at, rank_at)
+         VALUES ($1, $2, 0, 0, 0) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(split.story)
+    .bind(first)
+    .execute(&mut *tx)
+    .await?;
     Ok(moved)
 }
 

@@ -72,6 +72,7 @@ on_both_backends!(
     concurrent_ingests_do_not_fail_with_database_locked,
     concurrent_batches_joining_the_same_stories_keep_their_counts_true,
     a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_redirects_unless_hidden,
+    a_split_moves_its_articles_to_a_new_story_named_after_the_first_and_recounts_both,
     ip_hashes_are_forgotten_after_their_retention_and_flood_control_forgets_them_too,
     a_job_whose_runner_died_is_claimed_again_after_its_lease_then_given_up,
     expired_sessions_old_failures_and_old_jobs_are_purged_and_live_ones_kept,
@@ -387,7 +388,10 @@ async fn a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_r
 
     // x joins a1's story and bridges b1's into it.
     let bridge = [StoryMerge { from: b1, into: a1 }];
-    let moved = store.place_stories(&[place(x, a1)], &bridge).await.unwrap();
+    let moved = store
+        .place_stories(&[place(x, a1)], &bridge, &[])
+        .await
+        .unwrap();
     assert_eq!(moved, vec![b1, b2]);
     assert!(store.story(b1).await.unwrap().is_none());
     assert_eq!(store.story_redirect(b1).await.unwrap(), Some(a1));
@@ -406,14 +410,14 @@ async fn a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_r
 
     // Merged again, into c1's story: both old addresses lead there.
     let merge = [StoryMerge { from: a1, into: c1 }];
-    store.place_stories(&[], &merge).await.unwrap();
+    store.place_stories(&[], &merge, &[]).await.unwrap();
     assert_eq!(store.story_redirect(a1).await.unwrap(), Some(c1));
     assert_eq!(store.story_redirect(b1).await.unwrap(), Some(c1));
     assert_eq!(store.story(c1).await.unwrap().unwrap().article_count, 7);
 
     // In one batch: z1 starts a story, z2 joins c1's and bridges z1's into it.
     let merge = [StoryMerge { from: z1, into: c1 }];
-    let moved = (store.place_stories(&[place(z1, z1), place(z2, c1)], &merge))
+    let moved = (store.place_stories(&[place(z1, z1), place(z2, c1)], &merge, &[]))
         .await
         .unwrap();
     assert_eq!(moved, vec![z1]);
@@ -434,7 +438,7 @@ async fn a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_r
         from: hidden,
         into: c1,
     }];
-    let moved = store.place_stories(&[], &merge).await.unwrap();
+    let moved = store.place_stories(&[], &merge, &[]).await.unwrap();
     assert!(moved.is_empty());
     assert!(store.story(hidden).await.unwrap().unwrap().hidden);
     assert_eq!(store.story_redirect(hidden).await.unwrap(), None);
@@ -450,7 +454,7 @@ async fn a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_r
     store.assign_stories(&[place(n1, c1)]).await.unwrap();
     assert!(store.story(n1).await.unwrap().is_none());
     let merge = [StoryMerge { from: p1, into: n1 }];
-    let moved = (store.place_stories(&[place(n2, n1)], &merge))
+    let moved = (store.place_stories(&[place(n2, n1)], &merge, &[]))
         .await
         .unwrap();
     assert_eq!(moved, vec![p1]);
@@ -459,6 +463,71 @@ async fn a_merged_story_becomes_part_of_the_other_with_its_pin_and_its_address_r
     assert_eq!(story.article_count, 2);
     assert_eq!(story.pinned_until, Some(5_000), "the pin came along");
     assert_eq!(story.headline.as_deref(), Some("Spring floods"));
+}
+
+async fn a_split_moves_its_articles_to_a_new_story_named_after_the_first_and_recounts_both(
+    _place: Place,
+    store: Store,
+) {
+    let mut ids = Vec::new();
+    for (n, key) in ["s1", "s2", "s3", "s4", "s5", "new"].iter().enumerate() {
+        ids.push(ingest_one(&store, key, 1_000 + n as i64).await);
+    }
+    let [s1, s2, s3, s4, s5, new] = ids[..] else {
+        unreachable!()
+    };
+    let place = |article_id, story_id| StoryAssignment {
+        article_id,
+        story_id,
+        duplicate_of: None,
+        original_id: s1,
+    };
+    // s3 started a story of its own that was merged into s1's.
+    store.assign_stories(&[place(s2, s1)]).await.unwrap();
+    let merge = [StoryMerge { from: s3, into: s1 }];
+    (store.place_stories(&[place(s4, s1), place(s5, s1)], &merge, &[]))
+        .await
+        .unwrap();
+    let pin = linkx_store::Curation {
+        pinned_until: Some(5_000),
+        headline: Some("Two events".into()),
+        hidden: false,
+    };
+    store.curate_story(s1, &pin).await.unwrap();
+    assert_eq!(store.story(s1).await.unwrap().unwrap().article_count, 5);
+
+    // The new article joins s1's story, which then splits: s3, s5 and the new article leave
+    // for a story named after s3.
+    let split = linkx_store::StorySplit {
+        from: s1,
+        story: s3,
+        articles: vec![s3, s5, new],
+    };
+    let moved = (store.place_stories(&[place(new, s3)], &[], &[split]))
+        .await
+        .unwrap();
+    assert_eq!(moved, vec![s3, s5], "the new article was not placed before");
+    let kept = store.story(s1).await.unwrap().unwrap();
+    assert_eq!((kept.article_count, kept.source_count), (3, 3));
+    assert_eq!(kept.last_published_at, 1_003);
+    assert_eq!(kept.pinned_until, Some(5_000), "the curation stays");
+    let left = store.story(s3).await.unwrap().unwrap();
+    assert_eq!((left.article_count, left.source_count), (3, 3));
+    assert_eq!(
+        (left.first_published_at, left.last_published_at),
+        (1_002, 1_005)
+    );
+    assert_eq!(left.lead.id, s3, "its first article leads it");
+    assert_eq!(left.pinned_until, None);
+    assert_eq!(
+        store.story_redirect(s3).await.unwrap(),
+        None,
+        "its address is its own again"
+    );
+    let listed = store.story_articles(s3, s3, 10, 0).await.unwrap();
+    let mut listed: Vec<i64> = listed.iter().map(|a| a.id).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, vec![s3, s5, new]);
 }
 
 /// Stores one article from its own source; returns its id.

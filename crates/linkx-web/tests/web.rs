@@ -530,7 +530,7 @@ async fn a_story_is_listed_once_with_its_coverage_original_first_and_copies_mark
 
     // A later report bridges the library story into this one: its address leads here.
     let merge = linkx_store::StoryMerge { from: 4, into: 1 };
-    s.store.place_stories(&[], &[merge]).await.unwrap();
+    s.store.place_stories(&[], &[merge], &[]).await.unwrap();
     let (status, headers, _) = get(&s.state, "/s/4").await;
     assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(headers["location"], "/s/1");

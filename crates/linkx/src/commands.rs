@@ -1064,7 +1064,6 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `linkx cluster FILE.jsonl`: the clustering engine over a file, one output line per input line.
 fn extract_files(url: Option<&str>, files: &[std::path::PathBuf]) -> anyhow::Result<()> {
     use std::io::{Read, Write};
     let stdout = std::io::stdout();
@@ -1136,6 +1135,7 @@ fn feed_parse(
     Ok(())
 }
 
+/// `linkx cluster FILE.jsonl`: the clustering engine over a file, one output line per input line.
 fn cluster_file(path: &std::path::Path) -> anyhow::Result<()> {
     use std::io::{BufRead, Write};
     let file = std::fs::File::open(path)
@@ -1161,9 +1161,9 @@ fn cluster_file(path: &std::path::Path) -> anyhow::Result<()> {
     }
     let placed = assignments.len();
     // Written at the end, each item in the story it is part of then: a report arriving later
-    // can merge stories (and names them in its `merged`).
-    for mut assignment in assignments {
-        assignment.story = engine.story_now(assignment.story);
+    // can merge stories (and names them in its `merged`) or split one (its `splits`).
+    for (n, mut assignment) in assignments.into_iter().enumerate() {
+        assignment.story = engine.story_of_item(n).unwrap_or(assignment.story);
         serde_json::to_writer(&mut out, &assignment)?;
         out.write_all(b"\n")?;
     }

@@ -6,7 +6,9 @@
 //! placed since, so copies and follow-ups join their stories whichever worker fetched them.
 
 use linkx_cluster::{Clusterer, Config, Item};
-use linkx_store::{Ingested, NewArticle, Store, StoreError, StoryAssignment, StoryMerge};
+use linkx_store::{
+    Ingested, NewArticle, Store, StoreError, StoryAssignment, StoryMerge, StorySplit,
+};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -62,7 +64,7 @@ impl Engine {
 
 async fn build(store: &Store, now: i64) -> Result<Engine, StoreError> {
     let mut engine = Engine {
-        clusterer: Clusterer::new(Config::default()),
+        clusterer: Clusterer::new(Config::default()).naming_stories_after_items(),
         known: HashSet::new(),
         newest: 0,
     };
@@ -123,8 +125,12 @@ impl StoryDesk {
     }
 
     /// Assigns the newly stored articles of one ingest to stories and records the decisions,
-    /// with the stories a new article bridged into its own. Returns the articles those merges
-    /// moved (already placed ones, whose search documents now name another story).
+    /// with the stories a new article bridged into its own and the stories that, once it
+    /// joined, split in two. Returns the articles those merges and splits moved (already placed
+    /// ones, whose search documents now name another story).
+    ///
+    /// Another worker's engine learns of a split only when it is next rebuilt: until then it
+    /// may place a report of the split-off event in the story it left.
     pub async fn assign(
         &self,
         store: &Store,
@@ -137,7 +143,8 @@ impl StoryDesk {
         }
         self.catch_up(store).await?;
         let mut merges: Vec<StoryMerge> = Vec::new();
-        let decisions: Vec<StoryAssignment> = {
+        let mut splits: Vec<StorySplit> = Vec::new();
+        let mut decisions: Vec<StoryAssignment> = {
             let mut engine = self.engine.lock().unwrap_or_else(|p| p.into_inner());
             let engine = &mut *engine;
             ingested
@@ -160,6 +167,13 @@ impl StoryDesk {
                             into: story_id,
                         })
                     }));
+                    splits.extend(placed.splits.iter().filter_map(|split| {
+                        Some(StorySplit {
+                            from: i64::try_from(split.from).ok()?,
+                            story: i64::try_from(split.story).ok()?,
+                            articles: split.items.iter().filter_map(|i| i.parse().ok()).collect(),
+                        })
+                    }));
                     StoryAssignment {
                         article_id: id,
                         story_id,
@@ -169,6 +183,15 @@ impl StoryDesk {
                 })
                 .collect()
         };
-        store.place_stories(&decisions, &merges).await
+        // Articles of this batch that a later split moved go to their new story.
+        for split in &splits {
+            let leaving: HashSet<i64> = split.articles.iter().copied().collect();
+            for decision in decisions.iter_mut() {
+                if leaving.contains(&decision.article_id) {
+                    decision.story_id = split.story;
+                }
+            }
+        }
+        store.place_stories(&decisions, &merges, &splits).await
     }
 }

@@ -594,3 +594,98 @@ async fn a_bridging_report_merges_two_stories_for_every_worker() {
         5
     );
 }
+
+/// A report of one of two events about one team, as a headline: some of the event's words,
+/// some of the team's, and words of its own.
+fn team_headline(event: &[&str], n: usize) -> String {
+    const TEAM: [&str; 4] = ["Lakers", "Los", "Angeles", "basketball"];
+    let mut seed = (n as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut pick = |from: &[&str]| {
+        seed ^= seed >> 29;
+        seed = seed.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        from[(seed >> 33) as usize % from.len()].to_string()
+    };
+    let mut words: Vec<String> = (0..5).map(|_| pick(event)).collect();
+    words.extend((0..2).map(|_| pick(&TEAM)));
+    words.extend((0..3).map(|i| format!("own{n}x{i}")));
+    words.join(" ")
+}
+
+/// A story an earlier engine left holding two events splits when the next report joins it:
+/// the other event's articles move to a story named after the first of them, in the store.
+#[tokio::test]
+async fn a_story_of_two_events_splits_in_the_store_when_a_report_joins_it() {
+    use linkx::stories::StoryDesk;
+    const EXTENSION: [&str; 8] = [
+        "Kobe",
+        "Bryant",
+        "contract",
+        "extension",
+        "million",
+        "signed",
+        "years",
+        "salary",
+    ];
+    const GAME: [&str; 8] = [
+        "Wizards", "game", "points", "victory", "quarter", "scored", "Wall", "rebounds",
+    ];
+    let app = spawn_app().await;
+    let now = super::support::NOW;
+    let feed = linkx_core::SourceUrl::parse(&app.url("/feeds/Wire.xml")).unwrap();
+    let source = (app.store)
+        .add_source(&NewSource::feed(&feed, Some("Wire")), 0)
+        .await
+        .unwrap();
+    let record = linkx_store::PollRecord {
+        at: now,
+        ..Default::default()
+    };
+    let batch: Vec<_> = (0..80)
+        .map(|n| {
+            let event = if n % 2 == 0 { &EXTENSION } else { &GAME };
+            let title = team_headline(event, n);
+            super::support::new_article(n as i64, &title, "", now - 7200 + n as i64)
+        })
+        .collect();
+    let ingested = (app.store.ingest(source.id, &batch, &record, &mut || {}))
+        .await
+        .unwrap();
+    let ids: Vec<i64> = ingested.new_ids.iter().map(|&(_, id)| id).collect();
+    let together: Vec<linkx_store::StoryAssignment> = (ids.iter())
+        .map(|&article_id| linkx_store::StoryAssignment {
+            article_id,
+            story_id: ids[0],
+            duplicate_of: None,
+            original_id: ids[0],
+        })
+        .collect();
+    app.store.assign_stories(&together).await.unwrap();
+
+    let desk = StoryDesk::load(&app.store, now).await.unwrap();
+    let next = [super::support::new_article(
+        80,
+        &team_headline(&EXTENSION, 80),
+        "",
+        now - 60,
+    )];
+    let ingested = (app.store.ingest(source.id, &next, &record, &mut || {}))
+        .await
+        .unwrap();
+    let moved = desk
+        .assign(&app.store, &next, &ingested, "Wire")
+        .await
+        .unwrap();
+    let games: Vec<i64> = ids.iter().skip(1).step_by(2).copied().collect();
+    assert_eq!(moved, games, "the game reports left, and only they");
+    for (n, &id) in ids.iter().enumerate() {
+        let story = app.store.article(id).await.unwrap().unwrap().story_id;
+        let expected = if n % 2 == 0 { ids[0] } else { ids[1] };
+        assert_eq!(story, expected, "report {n}");
+    }
+    let new = app.store.article(ingested.new_ids[0].1).await.unwrap();
+    assert_eq!(new.unwrap().story_id, ids[0]);
+    let kept = app.store.story(ids[0]).await.unwrap().unwrap();
+    let split = app.store.story(ids[1]).await.unwrap().unwrap();
+    assert_eq!((kept.article_count, split.article_count), (41, 40));
+    assert_eq!(split.lead.id, ids[1]);
+}
