@@ -115,11 +115,11 @@ impl Default for Config {
             rewrite_similarity: 0.6,
             window_secs: Some(3 * 86_400),
             max_postings: 1024,
-            merge_similarity: 0.4,
+            merge_similarity: 0.3,
             merge_max_size: 3,
             idf_exponent: 0.8,
             split_conductance: 0.08,
-            split_neighbours: 20,
+            split_neighbours: 25,
             split_min_part: 10,
             split_max_size: 2_000,
         }
