@@ -517,6 +517,15 @@ async fn a_copy_joins_the_original_placed_by_another_worker() {
     );
 }
 
+/// The "Wire" source, whose feed the app's fixture server serves.
+async fn wire_source(app: &super::support::TestApp) -> linkx_store::Source {
+    let feed = linkx_core::SourceUrl::parse(&app.url("/feeds/Wire.xml")).unwrap();
+    (app.store)
+        .add_source(&NewSource::feed(&feed, Some("Wire")), 0)
+        .await
+        .unwrap()
+}
+
 /// A report bridging two stories merges them in the store, and a worker whose engine still
 /// holds the story merged away places its next report in the merged one.
 #[tokio::test]
@@ -524,11 +533,7 @@ async fn a_bridging_report_merges_two_stories_for_every_worker() {
     use linkx::stories::StoryDesk;
     let app = spawn_app().await;
     let now = super::support::NOW;
-    let feed = linkx_core::SourceUrl::parse(&app.url("/feeds/Wire.xml")).unwrap();
-    let source = (app.store)
-        .add_source(&NewSource::feed(&feed, Some("Wire")), 0)
-        .await
-        .unwrap();
+    let source = wire_source(&app).await;
     let worker_a = StoryDesk::load(&app.store, now).await.unwrap();
     let worker_b = StoryDesk::load(&app.store, now).await.unwrap();
     let record = linkx_store::PollRecord {
@@ -631,11 +636,7 @@ async fn a_story_of_two_events_splits_in_the_store_when_a_report_joins_it() {
     ];
     let app = spawn_app().await;
     let now = super::support::NOW;
-    let feed = linkx_core::SourceUrl::parse(&app.url("/feeds/Wire.xml")).unwrap();
-    let source = (app.store)
-        .add_source(&NewSource::feed(&feed, Some("Wire")), 0)
-        .await
-        .unwrap();
+    let source = wire_source(&app).await;
     let record = linkx_store::PollRecord {
         at: now,
         ..Default::default()
