@@ -83,7 +83,9 @@ pub struct Rule {
 /// side that leaves.
 pub fn cut(profiles: &[Profile], rule: &Rule) -> Option<Vec<bool>> {
     let n = profiles.len();
-    if n < 2 * rule.min_part.max(1) {
+    // Each side holds at least one item, whatever the rule says.
+    let min_part = rule.min_part.max(1);
+    if n < 2 * min_part {
         return None;
     }
     let graph = neighbour_graph(profiles, rule.neighbours);
@@ -104,7 +106,7 @@ pub fn cut(profiles: &[Profile], rule: &Rule) -> Option<Vec<bool>> {
         inside[i] = true;
         volume += degree[i];
         let size = taken + 1;
-        if size < rule.min_part || n - size < rule.min_part {
+        if size < min_part || n - size < min_part {
             continue;
         }
         let conductance = across / volume.min(total - volume).max(1e-9);
@@ -186,4 +188,84 @@ fn fiedler_order(graph: &[Vec<(usize, f32)>], degree: &[f32]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_unstable_by(|&a, &b| position[a].total_cmp(&position[b]).then(a.cmp(&b)));
     order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An item with the given terms, equally weighted.
+    fn profile(terms: &[u32]) -> Profile {
+        let weight = 1.0 / (terms.len() as f32).sqrt();
+        let vector: Vec<(u32, f32)> = terms.iter().map(|&t| (t, weight)).collect();
+        Profile::new(&vector)
+    }
+
+    /// Two events: items 0, 2, 4… share terms 1–4, the others terms 11–14, all share term 99;
+    /// each item has a term of its own.
+    fn two_events(n: u32) -> Vec<Profile> {
+        (0..n)
+            .map(|i| {
+                let base = if i % 2 == 0 { 1 } else { 11 };
+                let event: Vec<u32> = (base..base + 4).filter(|t| (t + i) % 4 != 0).collect();
+                profile(&[&event[..], &[99, 1_000 + i]].concat())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_events_are_cut_apart_and_one_is_not() {
+        let rule = Rule {
+            neighbours: 10,
+            conductance: 0.08,
+            min_part: 5,
+        };
+        let side = cut(&two_events(40), &rule).expect("a cut");
+        let first = side[0];
+        for (i, s) in side.iter().enumerate() {
+            assert_eq!(*s == first, i % 2 == 0, "item {i}");
+        }
+        let one: Vec<Profile> = (0..40)
+            .map(|i| profile(&[1, 2, 3, 99, 1_000 + i]))
+            .collect();
+        assert_eq!(cut(&one, &rule), None);
+    }
+
+    #[test]
+    fn neither_side_is_ever_empty_or_below_the_rule() {
+        for min_part in [0, 1, 25] {
+            let rule = Rule {
+                neighbours: 10,
+                conductance: 1.0,
+                min_part,
+            };
+            if let Some(side) = cut(&two_events(40), &rule) {
+                let leaving = side.iter().filter(|s| **s).count();
+                assert!(leaving >= min_part.max(1) && 40 - leaving >= min_part.max(1));
+            }
+        }
+        assert_eq!(
+            cut(
+                &[],
+                &Rule {
+                    neighbours: 10,
+                    conductance: 1.0,
+                    min_part: 0
+                }
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn profiles_keep_the_heaviest_terms_and_compare_by_cosine() {
+        let vector: Vec<(u32, f32)> = (0..40).map(|t| (t, (t + 1) as f32 / 100.0)).collect();
+        let kept: Vec<u32> = Profile::new(&vector).terms().map(|(t, _)| t).collect();
+        assert_eq!(kept, (24..40).collect::<Vec<u32>>());
+        let a = profile(&[1, 2]);
+        assert!((a.similarity(&a) - 1.0).abs() < 0.01);
+        assert!((a.similarity(&profile(&[2, 3])) - 0.5).abs() < 0.01);
+        assert_eq!(a.similarity(&profile(&[5])), 0.0);
+        assert_eq!(Profile::default().similarity(&a), 0.0);
+    }
 }
