@@ -5,7 +5,8 @@
 //! Articles: 30–80 words each, drawn from a story's 40 topic words (one story per ~8 articles)
 //! and a 50,000-word background vocabulary with a Zipf-like skew, one article per second.
 //! Reports articles/s over the last 10 % (when the index is fullest) and resident memory per
-//! article. Not part of the product.
+//! article; then the time one report takes to join a story of 500, 1,000 and 1,999 items, which
+//! is when such a story is checked for a split (up to 2,000 items). Not part of the product.
 
 use linkx_cluster::{Clusterer, Item};
 use std::time::Instant;
@@ -50,6 +51,32 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Article `i` of story `story`.
+fn article(rng: &mut Rng, i: usize, story: u64) -> Item {
+    let len = 30 + rng.below(50);
+    let mut text = String::new();
+    for _ in 0..len {
+        let w = if rng.below(3) == 0 {
+            1_000_000 + story * 40 + rng.below(40)
+        } else {
+            let r = rng.below(50_000);
+            (r * r) / 50_000
+        };
+        text.push_str(&word(w));
+        text.push(' ');
+    }
+    let title: String = (0..6)
+        .map(|_| word(1_000_000 + story * 40 + rng.below(40)) + " ")
+        .collect();
+    Item {
+        id: i.to_string(),
+        title,
+        text,
+        published: Some(i as i64),
+        source: None,
+    }
+}
+
 fn main() {
     let total: usize = std::env::args()
         .nth(1)
@@ -66,28 +93,7 @@ fn main() {
             tail_start = Some(Instant::now());
         }
         let story = (i / 8) as u64 + rng.below(3);
-        let len = 30 + rng.below(50);
-        let mut text = String::new();
-        for _ in 0..len {
-            let w = if rng.below(3) == 0 {
-                1_000_000 + story * 40 + rng.below(40)
-            } else {
-                let r = rng.below(50_000);
-                (r * r) / 50_000
-            };
-            text.push_str(&word(w));
-            text.push(' ');
-        }
-        let title: String = (0..6)
-            .map(|_| word(1_000_000 + story * 40 + rng.below(40)) + " ")
-            .collect();
-        engine.assign(&Item {
-            id: i.to_string(),
-            title,
-            text,
-            published: Some(i as i64),
-            source: None,
-        });
+        engine.assign(&article(&mut rng, i, story));
         if (i + 1) % 100_000 == 0 {
             eprintln!(
                 "{} articles, {:.0} s",
@@ -108,6 +114,25 @@ fn main() {
         println!(
             "  {part:<32} {:>6.0} bytes/article",
             bytes as f64 / total as f64
+        );
+    }
+    // A story of one event among 20,000 other articles, restored whole: the next report that
+    // joins it has it checked.
+    for size in [500, 1_000, 1_999] {
+        let mut engine = Clusterer::default();
+        for i in 0..20_000 {
+            let story = 10 + (i / 8) as u64;
+            engine.restore(&article(&mut rng, i, story), story);
+        }
+        for i in 20_000..20_000 + size {
+            engine.restore(&article(&mut rng, i, 7), 7);
+        }
+        let started = Instant::now();
+        let placed = engine.assign(&article(&mut rng, 20_000 + size, 7));
+        println!(
+            "a report joining a story of {size} items, which is checked for a split: {:.0} ms ({} split)",
+            started.elapsed().as_secs_f64() * 1000.0,
+            placed.splits.len()
         );
     }
 }

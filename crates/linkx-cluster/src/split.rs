@@ -44,6 +44,19 @@ impl Profile {
 
     /// Cosine similarity of two profiles (each renormalised over its kept terms).
     pub fn similarity(&self, other: &Profile) -> f32 {
+        let norms = self.norm() * other.norm();
+        if norms > 0.0 {
+            self.dot(other) / norms
+        } else {
+            0.0
+        }
+    }
+
+    fn norm(&self) -> f32 {
+        self.terms().map(|(_, w)| w * w).sum::<f32>().sqrt()
+    }
+
+    fn dot(&self, other: &Profile) -> f32 {
         let (mut a, mut b) = (self.terms().peekable(), other.terms().peekable());
         let mut dot = 0.0;
         while let (Some(&(ta, wa)), Some(&(tb, wb))) = (a.peek(), b.peek()) {
@@ -61,9 +74,7 @@ impl Profile {
                 }
             }
         }
-        let norm = |p: &Profile| p.terms().map(|(_, w)| w * w).sum::<f32>().sqrt();
-        let norms = norm(self) * norm(other);
-        if norms > 0.0 { dot / norms } else { 0.0 }
+        dot
     }
 }
 
@@ -126,10 +137,17 @@ pub fn cut(profiles: &[Profile], rule: &Rule) -> Option<Vec<bool>> {
 /// of the two directions): a list of (item, weight) per item.
 fn neighbour_graph(profiles: &[Profile], k: usize) -> Vec<Vec<(usize, f32)>> {
     let n = profiles.len();
+    let norms: Vec<f32> = profiles.iter().map(Profile::norm).collect();
     let mut similarity = vec![0.0_f32; n * n];
     for i in 0..n {
         for j in i + 1..n {
-            let s = profiles[i].similarity(&profiles[j]).max(0.0);
+            let norms = norms[i] * norms[j];
+            let dot = profiles[i].dot(&profiles[j]);
+            let s = if norms > 0.0 {
+                (dot / norms).max(0.0)
+            } else {
+                0.0
+            };
             similarity[i * n + j] = s;
             similarity[j * n + i] = s;
         }
@@ -140,7 +158,11 @@ fn neighbour_graph(profiles: &[Profile], k: usize) -> Vec<Vec<(usize, f32)>> {
         others.clear();
         others.extend((0..n).filter(|&j| j != i));
         let row = &similarity[i * n..(i + 1) * n];
-        others.sort_unstable_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+        // The k most similar, in no particular order (ties broken by position).
+        let most_similar = |a: &usize, b: &usize| row[*b].total_cmp(&row[*a]).then(a.cmp(b));
+        if k > 0 && k < others.len() {
+            others.select_nth_unstable_by(k - 1, most_similar);
+        }
         for &j in others.iter().take(k).filter(|&&j| row[j] > 0.0) {
             let edge = weight.entry((i.min(j), i.max(j))).or_default();
             *edge = edge.max(row[j]);
