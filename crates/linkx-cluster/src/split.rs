@@ -125,8 +125,8 @@ pub fn cut(profiles: &[Profile], rule: &Rule) -> Option<Vec<bool>> {
     Some(side)
 }
 
-/// Each item's `k` most similar items in the story, edges made symmetric (the larger weight
-/// of the two directions): a list of (item, weight) per item.
+/// Each item's `k` most similar items in the story, edges made symmetric (an edge either
+/// item chose, weighing their similarity): a list of (item, weight) per item, in item order.
 fn neighbour_graph(profiles: &[Profile], k: usize) -> Vec<Vec<(usize, f32)>> {
     let n = profiles.len();
     let norms: Vec<f32> = profiles.iter().map(Profile::norm).collect();
@@ -144,7 +144,7 @@ fn neighbour_graph(profiles: &[Profile], k: usize) -> Vec<Vec<(usize, f32)>> {
             similarity[j * n + i] = s;
         }
     }
-    let mut weight: std::collections::BTreeMap<(usize, usize), f32> = Default::default();
+    let mut chosen = vec![false; n * n];
     let mut others: Vec<usize> = Vec::with_capacity(n);
     for i in 0..n {
         others.clear();
@@ -156,16 +156,18 @@ fn neighbour_graph(profiles: &[Profile], k: usize) -> Vec<Vec<(usize, f32)>> {
             others.select_nth_unstable_by(k - 1, most_similar);
         }
         for &j in others.iter().take(k).filter(|&&j| row[j] > 0.0) {
-            let edge = weight.entry((i.min(j), i.max(j))).or_default();
-            *edge = edge.max(row[j]);
+            chosen[i * n + j] = true;
+            chosen[j * n + i] = true;
         }
     }
-    let mut graph = vec![Vec::new(); n];
-    for ((i, j), w) in weight {
-        graph[i].push((j, w));
-        graph[j].push((i, w));
-    }
-    graph
+    (0..n)
+        .map(|i| {
+            (0..n)
+                .filter(|&j| chosen[i * n + j])
+                .map(|j| (j, similarity[i * n + j]))
+                .collect()
+        })
+        .collect()
 }
 
 /// The items ordered along the graph's second eigenvector (of the normalised adjacency, by
