@@ -2,16 +2,14 @@
 //!
 //! A phrase query compares word positions in every article that holds all its words. When both
 //! words are frequent that is a large share of the archive: `"of the"` is in nearly every
-//! article, and in a big archive so are pairs like `"the minister"`. So analysis also indexes a
-//! pair of adjacent frequent words as a single term (`of\u{1}the`), once per text, in a field of
-//! its own (`title_grams`, `text_grams`) that records only which articles hold it. A two-word
-//! phrase of them is that term, with no positions compared; a longer phrase compares its words'
-//! positions only in the articles that hold all its grams. A phrase with a rarer word is found
-//! through that word's (shorter) posting list as before. Indexing each gram once per text rather
-//! than at every occurrence made the index 7% smaller and the build 4% faster (a million
-//! articles); moving the grams out of the word fields (no positions) made it a further 21%
-//! smaller. The text is analysed once: the word field's analysis leaves its grams aside for the
-//! gram field ([`CommonGrams::divert`], [`GramTerms`]).
+//! article, and in a big archive so are pairs like `"the minister"`. So analysis also finds
+//! each pair of adjacent frequent words (a gram, numbered by its two words' numbers in the
+//! table), once per text, and the index keeps which articles hold it (`gram_lists.rs`, beside
+//! tantivy's postings). A two-word phrase of them is that list, with no positions compared; a
+//! longer phrase compares its words' positions only in the articles that hold all its grams. A
+//! phrase with a rarer word is found through that word's (shorter) posting list as before. The
+//! text is analysed once: the word field's analysis leaves its grams aside for the gram lists
+//! ([`CommonGrams::divert`], [`take_diverted`]).
 //!
 //! Which pairs: those a phrase query would spend long on ([`makes_gram`]). Measured on a million
 //! articles, its time follows the share of the archive holding both words (the articles it
@@ -41,7 +39,8 @@ const OCCURRENCES_SCALE: f32 = 64.0;
 /// keeps the English words.
 pub const MIN_SAMPLE: u32 = 1_000;
 
-/// The most words a learnt table keeps (the most frequent).
+/// The most words a table keeps (the most frequent): a gram's number is its two words'
+/// numbers, 12 bits each.
 const MAX_WORDS: usize = 4_096;
 
 /// An index learns again when its archive has grown this many times over since it last learnt
@@ -110,6 +109,9 @@ fn numbered(
     let mut table = HashMap::with_hasher(FxBuildHasher);
     for (word, frequency) in words {
         let number = table.len() as u32;
+        if table.len() == MAX_WORDS {
+            break;
+        }
         table.entry(word).or_insert(Word { frequency, number });
     }
     table
@@ -121,6 +123,20 @@ pub struct GramWords {
     words: HashMap<Box<str>, Word, FxBuildHasher>,
     /// Articles in the archive when the table was learnt (0: never learnt).
     archive: u64,
+    /// Names the table in the gram lists numbered with it (see [`GramWords::fingerprint`]).
+    fingerprint: u64,
+}
+
+/// FNV-1a: a hash that stays the same across builds (the fingerprint is kept on disk).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The number of the gram of two words of the table.
+fn gram_number(a: Word, b: Word) -> u32 {
+    a.number << 12 | b.number
 }
 
 /// First line of a kept table.
@@ -136,7 +152,23 @@ impl GramWords {
                 .flat_map(|w| analyze(w))
                 .map(|w| (w.into_boxed_str(), Frequency::ENGLISH)),
         );
-        GramWords { words, archive: 0 }
+        GramWords::of(words, 0)
+    }
+
+    fn of(words: HashMap<Box<str>, Word, FxBuildHasher>, archive: u64) -> GramWords {
+        let mut table = GramWords {
+            words,
+            archive,
+            fingerprint: 0,
+        };
+        table.fingerprint = fnv1a(&table.to_text()).max(1);
+        table
+    }
+
+    /// A number naming this table (never 0), kept with the gram lists numbered with it: a
+    /// segment numbered with another table is not read with this one.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     /// The table learnt from `counts` (word, articles holding it, occurrences) over `articles`
@@ -148,10 +180,7 @@ impl GramWords {
         analyze: impl FnMut(&str) -> Vec<String>,
     ) -> GramWords {
         if articles < MIN_SAMPLE {
-            return GramWords {
-                archive,
-                ..GramWords::english(analyze)
-            };
+            return GramWords::of(GramWords::english(analyze).words, archive);
         }
         let mut frequent: Vec<(String, Frequency)> = counts
             .into_iter()
@@ -176,10 +205,10 @@ impl GramWords {
         frequent.retain(|(_, f)| makes_gram(*f, partner));
         frequent.sort_by(|a, b| most_frequent_first((&a.0, a.1), (&b.0, b.1)));
         frequent.truncate(MAX_WORDS);
-        GramWords {
-            words: numbered(frequent.into_iter().map(|(w, f)| (w.into_boxed_str(), f))),
+        GramWords::of(
+            numbered(frequent.into_iter().map(|(w, f)| (w.into_boxed_str(), f))),
             archive,
-        }
+        )
     }
 
     /// Words in the table.
@@ -237,13 +266,11 @@ impl GramWords {
             };
             words.push((word.into(), frequency));
         }
-        Ok(GramWords {
-            words: numbered(words),
-            archive,
-        })
+        Ok(GramWords::of(numbered(words), archive))
     }
 
     /// How frequent `word` is ([`Frequency::RARE`] for a word not in the table).
+    #[cfg(test)]
     fn frequency(&self, word: &str) -> Frequency {
         self.word(word).frequency
     }
@@ -259,19 +286,24 @@ impl GramWords {
     /// How a phrase of `tokens` (position, text) is found: the grams of its adjacent pairs of
     /// frequent words, which the articles holding it hold too, and its words with positions
     /// relative to the first, which a match must hold in that order. A phrase of two words
-    /// that make a gram needs no words: the gram is the phrase.
+    /// that make a gram is `whole`: the gram is the phrase.
     pub fn phrase(&self, tokens: &[(usize, String)]) -> Phrase {
-        let gram_at: Vec<bool> = tokens
+        let gram_at: Vec<Option<u32>> = tokens
             .windows(2)
             .map(|pair| self.pairs(&pair[0], &pair[1]))
             .collect();
-        let mut grams: Vec<String> = (tokens.windows(2).zip(&gram_at))
-            .filter(|(_, is_gram)| **is_gram)
-            .map(|(pair, _)| gram(&pair[0].1, &pair[1].1))
+        let mut grams: Vec<Gram> = (tokens.windows(2).zip(&gram_at))
+            .filter_map(|(pair, number)| {
+                number.map(|number| Gram {
+                    text: gram(&pair[0].1, &pair[1].1),
+                    number,
+                })
+            })
             .collect();
         // Token i is in the gram before it (i - 1, i) or after it (i, i + 1).
         let in_gram = |i: usize| {
-            i.checked_sub(1).is_some_and(|b| gram_at[b]) || gram_at.get(i) == Some(&true)
+            i.checked_sub(1).is_some_and(|b| gram_at[b].is_some())
+                || gram_at.get(i).is_some_and(Option::is_some)
         };
         let loose = (tokens.iter().enumerate())
             .filter(|&(i, _)| !in_gram(i))
@@ -280,27 +312,45 @@ impl GramWords {
         grams.sort_unstable();
         grams.dedup();
         let words = match tokens {
-            [_, _] if !grams.is_empty() => Vec::new(),
             [(first, _), ..] => tokens.iter().map(|(p, t)| (p - first, t.clone())).collect(),
             [] => Vec::new(),
         };
         Phrase {
+            whole: tokens.len() == 2 && !grams.is_empty(),
             grams,
             words,
             loose,
         }
     }
 
-    /// Whether two tokens make a gram: adjacent, and frequent enough together.
-    fn pairs(&self, a: &(usize, String), b: &(usize, String)) -> bool {
-        b.0 == a.0 + 1 && makes_gram(self.frequency(&a.1), self.frequency(&b.1))
+    /// The number of the gram spelt `text` (two words joined by [`SEPARATOR`]), if it is one.
+    pub fn number(&self, text: &str) -> Option<u32> {
+        let (a, b) = text.split_once(SEPARATOR)?;
+        let (a, b) = (*self.words.get(a)?, *self.words.get(b)?);
+        makes_gram(a.frequency, b.frequency).then(|| gram_number(a, b))
     }
+
+    /// The gram two tokens make: adjacent, and frequent enough together.
+    fn pairs(&self, a: &(usize, String), b: &(usize, String)) -> Option<u32> {
+        let (first, second) = (self.word(&a.1), self.word(&b.1));
+        (b.0 == a.0 + 1 && makes_gram(first.frequency, second.frequency))
+            .then(|| gram_number(first, second))
+    }
+}
+
+/// A gram of a phrase: its text (as snippets show it) and its number (as the index keeps it).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Gram {
+    pub text: String,
+    pub number: u32,
 }
 
 /// How a phrase is found (see [`GramWords::phrase`]).
 #[derive(Debug, PartialEq)]
 pub struct Phrase {
-    pub grams: Vec<String>,
+    pub grams: Vec<Gram>,
+    /// Two words making one gram: the gram's articles are the phrase's.
+    pub whole: bool,
     pub words: Vec<(usize, String)>,
     /// The words in no gram: with the grams, what a snippet highlights (so a phrase's "the"
     /// is highlighted where the phrase is, not everywhere).
@@ -323,8 +373,8 @@ fn write_gram(out: &mut String, a: &str, b: &str) {
 
 /// The token filter: every token, and between two adjacent frequent words the gram of the
 /// pair, the first time the pair occurs in the text. When `divert`, the grams are not shown
-/// among the words but kept aside for the text's gram field ([`GramTerms`]): the text is
-/// analysed once for both fields.
+/// among the words but kept aside, by number, for the gram lists ([`take_diverted`]): the
+/// text is analysed once for both.
 #[derive(Clone)]
 pub struct CommonGrams {
     pub words: std::sync::Arc<GramWords>,
@@ -350,7 +400,7 @@ pub struct CommonGramsFilter<T> {
     words: std::sync::Arc<GramWords>,
     divert: bool,
     /// The grams shown in the text being analysed (kept between texts for its memory).
-    seen: HashSet<u64, FxBuildHasher>,
+    seen: HashSet<u32, FxBuildHasher>,
 }
 
 impl<T: Tokenizer> Tokenizer for CommonGramsFilter<T> {
@@ -372,97 +422,41 @@ impl<T: Tokenizer> Tokenizer for CommonGramsFilter<T> {
     }
 }
 
-/// Texts this thread analysed last with their diverted grams, until their gram fields take them
-/// (tantivy indexes a document's fields in field order on one thread: title and text, then
-/// their gram fields).
+/// Texts this thread analysed last with their diverted grams, until the gram lists take them
+/// (tantivy indexes a document's fields, then hands it to the gram lists, on one thread).
 const DIVERTED_KEPT: usize = 4;
 
+/// A text analysed (where it is in memory, and its length), the fingerprint of the table that
+/// numbered its grams, and their numbers.
+type Diverted = ((usize, usize), u64, Vec<u32>);
+
 thread_local! {
-    static DIVERTED: std::cell::RefCell<std::collections::VecDeque<(Box<str>, Vec<String>)>> =
+    static DIVERTED: std::cell::RefCell<std::collections::VecDeque<Diverted>> =
         const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
 }
 
-fn divert(text: &str, grams: Vec<String>) {
+/// Where `text` is: the document's own string, which tantivy analyses in place.
+fn place(text: &str) -> (usize, usize) {
+    (text.as_ptr() as usize, text.len())
+}
+
+fn divert(text: &str, fingerprint: u64, grams: Vec<u32>) {
     DIVERTED.with_borrow_mut(|kept| {
         if kept.len() == DIVERTED_KEPT {
             kept.pop_front();
         }
-        kept.push_back((text.into(), grams));
+        kept.push_back((place(text), fingerprint, grams));
     });
 }
 
-/// The grams diverted from `text`, if this thread analysed it last.
-fn take_diverted(text: &str) -> Option<Vec<String>> {
+/// The grams diverted from `text` (the very string, not an equal one) if this thread analysed
+/// it last, with the fingerprint of the table that numbered them.
+pub fn take_diverted(text: &str) -> Option<(u64, Vec<u32>)> {
     DIVERTED.with_borrow_mut(|kept| {
-        let at = kept.iter().position(|(t, _)| **t == *text)?;
-        kept.remove(at).map(|(_, grams)| grams)
+        let at = kept.iter().position(|(p, _, _)| *p == place(text))?;
+        kept.remove(at)
+            .map(|(_, fingerprint, grams)| (fingerprint, grams))
     })
-}
-
-/// The tokenizer of a gram field: the grams of the text, as its word field's analysis diverted
-/// them (or, should that not be at hand, as `analyzer` finds them again).
-#[derive(Clone)]
-pub struct GramTerms {
-    /// The word field's analysis, diverting grams.
-    analyzer: tantivy::tokenizer::TextAnalyzer,
-    grams: Vec<String>,
-    token: Token,
-}
-
-impl GramTerms {
-    pub fn new(analyzer: tantivy::tokenizer::TextAnalyzer) -> GramTerms {
-        GramTerms {
-            analyzer,
-            grams: Vec::new(),
-            token: Token::default(),
-        }
-    }
-}
-
-impl Tokenizer for GramTerms {
-    type TokenStream<'a> = GramTermStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> GramTermStream<'a> {
-        self.grams = take_diverted(text).unwrap_or_else(|| {
-            let mut stream = self.analyzer.token_stream(text);
-            while stream.advance() {}
-            drop(stream);
-            take_diverted(text).unwrap_or_default()
-        });
-        self.token.reset();
-        GramTermStream {
-            grams: &self.grams,
-            next: 0,
-            token: &mut self.token,
-        }
-    }
-}
-
-pub struct GramTermStream<'a> {
-    grams: &'a [String],
-    next: usize,
-    token: &'a mut Token,
-}
-
-impl TokenStream for GramTermStream<'_> {
-    fn advance(&mut self) -> bool {
-        let Some(gram) = self.grams.get(self.next) else {
-            return false;
-        };
-        self.token.text.clear();
-        self.token.text.push_str(gram);
-        self.token.position = self.next;
-        self.next += 1;
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.token
-    }
 }
 
 /// The previous word when it is frequent (it may start a gram): its text, frequency and
@@ -477,12 +471,12 @@ struct Previous {
 pub struct CommonGramsStream<'a, S> {
     tail: S,
     text: &'a str,
-    /// The grams kept aside (when diverting), left for the gram field at the end of the text.
-    diverted: Option<Vec<String>>,
+    /// The grams kept aside (when diverting), left for the gram lists at the end of the text.
+    diverted: Option<Vec<u32>>,
     words: &'a GramWords,
     /// The grams shown so far, by their words' numbers: a phrase finds the articles holding a
     /// gram through it and checks word positions in them, so one position per text is enough.
-    seen: &'a mut HashSet<u64, FxBuildHasher>,
+    seen: &'a mut HashSet<u32, FxBuildHasher>,
     previous: Option<Previous>,
     /// The position of the tail's last token.
     last_position: Option<usize>,
@@ -505,8 +499,11 @@ impl<S: TokenStream> CommonGramsStream<'_, S> {
             position: 0,
             offset_from: 0,
         });
-        previous.text.clear();
-        previous.text.push_str(&token.text);
+        // Only a gram shown among the words is spelt out.
+        if self.diverted.is_none() {
+            previous.text.clear();
+            previous.text.push_str(&token.text);
+        }
         previous.word = word;
         previous.position = token.position;
         previous.offset_from = token.offset_from;
@@ -522,7 +519,7 @@ impl<S: TokenStream> TokenStream for CommonGramsStream<'_, S> {
         }
         if !self.tail.advance() {
             if let Some(grams) = self.diverted.take() {
-                divert(self.text, grams);
+                divert(self.text, self.words.fingerprint, grams);
             }
             return false;
         }
@@ -536,12 +533,10 @@ impl<S: TokenStream> TokenStream for CommonGramsStream<'_, S> {
         if let Some(previous) = &self.previous
             && token.position == previous.position + 1
             && makes_gram(previous.word.frequency, word.frequency)
-            && self
-                .seen
-                .insert(u64::from(previous.word.number) << 32 | u64::from(word.number))
+            && self.seen.insert(gram_number(previous.word, word))
         {
             if let Some(diverted) = &mut self.diverted {
-                diverted.push(gram(&previous.text, &token.text));
+                diverted.push(gram_number(previous.word, word));
                 self.remember(word);
                 return true;
             }
@@ -698,37 +693,44 @@ mod tests {
     }
 
     #[test]
-    fn the_word_field_leaves_its_grams_for_the_gram_field_which_finds_them_anyway() {
-        let diverting = TextAnalyzer::builder(SimpleTokenizer::default())
+    fn the_word_field_leaves_its_grams_for_the_gram_lists_by_number() {
+        let table = std::sync::Arc::new(words());
+        let mut diverting = TextAnalyzer::builder(SimpleTokenizer::default())
             .filter(LowerCaser)
             .filter(CommonGrams {
-                words: std::sync::Arc::new(words()),
+                words: table.clone(),
                 divert: true,
             })
             .build();
-        let run = |mut analyzer: TextAnalyzer| {
-            move |text: &str| {
-                let mut stream = analyzer.token_stream(text);
-                let mut out = Vec::new();
-                while stream.advance() {
-                    out.push(stream.token().text.clone());
-                }
-                out
+        let mut word_field = |text: &str| {
+            let mut stream = diverting.token_stream(text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().text.clone());
             }
+            out
         };
-        let mut word_field = run(diverting.clone());
-        let mut gram_field = run(TextAnalyzer::from(GramTerms::new(diverting.clone())));
-        let text = "Head of the UN said the";
+        let text = String::from("Head of the UN said the");
         // The word field shows only words…
-        assert_eq!(word_field(text), ["head", "of", "the", "un", "said", "the"]);
-        // …and its grams go to the gram field, analysed once.
-        let grams = vec![gram("of", "the"), gram("said", "the")];
-        assert_eq!(gram_field(text), grams);
-        // A text whose words were not analysed just before (another thread, another order):
-        // the gram field analyses it itself.
-        assert_eq!(gram_field(text), grams);
-        assert_eq!(gram_field("of drone"), [gram("of", "drone")]);
-        assert!(gram_field("").is_empty());
+        assert_eq!(
+            word_field(&text),
+            ["head", "of", "the", "un", "said", "the"]
+        );
+        // …and leaves its grams, numbered, for that very text.
+        let equal_elsewhere = text.clone();
+        assert_eq!(take_diverted(&equal_elsewhere), None);
+        let number = |g: &str| table.number(g).unwrap();
+        assert_eq!(
+            take_diverted(&text),
+            Some((
+                table.fingerprint(),
+                vec![number(&gram("of", "the")), number(&gram("said", "the"))]
+            ))
+        );
+        assert_eq!(take_diverted(&text), None, "taken once");
+        assert_ne!(number(&gram("of", "the")), number(&gram("the", "of")));
+        assert_eq!(table.number(&gram("kadhimi", "the")), None);
+        assert_eq!(table.number("the"), None);
     }
 
     #[test]
@@ -768,7 +770,7 @@ mod tests {
         let phrase = table.phrase(&words);
         assert_eq!(phrase.grams.len(), 2);
         for gram in &phrase.grams {
-            assert!(indexed.contains(gram), "{gram:?} not in {indexed:?}");
+            assert!(indexed.contains(&gram.text), "{gram:?} not in {indexed:?}");
         }
     }
 
@@ -782,15 +784,28 @@ mod tests {
                 .map(|(i, w)| (i, w.to_string()))
                 .collect()
         };
-        let phrase = |grams: &[String], words: &[&str], loose: &[&str]| Phrase {
-            grams: grams.to_vec(),
-            words: at(words),
-            loose: loose.iter().map(|w| w.to_string()).collect(),
+        let phrase = |grams: &[String], words: &[&str], loose: &[&str]| {
+            let mut grams: Vec<Gram> = (grams.iter())
+                .map(|g| Gram {
+                    text: g.clone(),
+                    number: w.number(g).unwrap(),
+                })
+                .collect();
+            grams.sort();
+            Phrase {
+                whole: false,
+                grams,
+                words: at(words),
+                loose: loose.iter().map(|w| w.to_string()).collect(),
+            }
         };
         // Two words that make a gram: the gram is the phrase.
         assert_eq!(
             w.phrase(&at(&["of", "the"])),
-            phrase(&[gram("of", "the")], &[], &[])
+            Phrase {
+                whole: true,
+                ..phrase(&[gram("of", "the")], &["of", "the"], &[])
+            }
         );
         let long = ["president", "of", "the", "united", "states"];
         assert_eq!(
@@ -830,6 +845,7 @@ mod tests {
             w.phrase(&[(3, "the".into()), (5, "attack".into())]),
             Phrase {
                 grams: Vec::new(),
+                whole: false,
                 words: vec![(0, "the".to_string()), (2, "attack".to_string())],
                 loose: vec!["the".to_string(), "attack".to_string()],
             }

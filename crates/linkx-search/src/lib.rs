@@ -6,6 +6,7 @@
 //! parsed by our own small grammar (`query.rs`) with bounds on size, never by a parser that can
 //! fail on syntax.
 
+mod gram_lists;
 mod grams;
 mod query;
 mod stem;
@@ -19,13 +20,13 @@ use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
-use grams::{CommonGrams, GramTerms, GramWords, Phrase};
+use gram_lists::{GramFiles, GramPlugin, GramQuery};
+use grams::{CommonGrams, GramWords, Phrase};
 use stem::CachedStemmer;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -45,11 +46,10 @@ const TITLE_BOOST: f32 = 3.0;
 const WRITER_MEMORY: usize = 96 * 1024 * 1024;
 const STEMMED: &str = "linkx_en";
 const PLAIN: &str = "linkx_plain";
-const GRAMS: &str = "linkx_grams";
 /// Characters of a snippet (tantivy's default).
 const SNIPPET_CHARS: usize = 150;
 /// Bumped when the schema or analysis changes: an index of another version is rebuilt.
-pub const INDEX_VERSION: u32 = 5;
+pub const INDEX_VERSION: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -127,10 +127,6 @@ struct Fields {
     text: Field,
     title_plain: Field,
     text_plain: Field,
-    /// The grams of English titles and texts (see `grams.rs`): which articles hold them, no
-    /// positions (a gram is indexed once per text, so no frequencies either).
-    title_grams: Field,
-    text_grams: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -147,11 +143,6 @@ fn schema() -> (Schema, Fields) {
             .set_tokenizer(PLAIN)
             .set_index_option(IndexRecordOption::Basic),
     );
-    let grams = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(GRAMS)
-            .set_index_option(IndexRecordOption::Basic),
-    );
     let fields = Fields {
         id: b.add_i64_field("id", INDEXED | FAST),
         story_id: b.add_i64_field("story_id", FAST),
@@ -164,10 +155,6 @@ fn schema() -> (Schema, Fields) {
         text: b.add_text_field("text", words(STEMMED)),
         title_plain: b.add_text_field("title_plain", words(PLAIN)),
         text_plain: b.add_text_field("text_plain", words(PLAIN)),
-        // After title and text: tantivy indexes a document's fields in field order, and a gram
-        // field takes the grams its text's analysis left aside.
-        title_grams: b.add_text_field("title_grams", grams.clone()),
-        text_grams: b.add_text_field("text_grams", grams),
     };
     (b.build(), fields)
 }
@@ -182,17 +169,19 @@ fn english_words(words: Words) -> TextAnalyzerBuilder<impl Tokenizer> {
         .filter(CachedStemmer)
 }
 
-/// The index's analyzers: English words (their grams left aside for the gram fields), the
-/// gram fields' grams, and other languages' words as they are (lowercased).
-fn analyzers(grams: &Arc<GramWords>) -> (TextAnalyzer, TextAnalyzer, TextAnalyzer) {
-    let stemmed = english_words(Words::indexing())
+/// The analysis of indexed English text: words, their grams left aside for the gram lists.
+fn english_indexing(grams: &Arc<GramWords>) -> TextAnalyzer {
+    english_words(Words::indexing())
         .filter(CommonGrams {
             words: grams.clone(),
             divert: true,
         })
-        .build();
-    let gram_terms = TextAnalyzer::from(GramTerms::new(stemmed.clone()));
-    (stemmed, gram_terms, plain_words(Words::indexing()))
+        .build()
+}
+
+/// The segment plugin keeping the gram lists of English titles and texts (`gram_lists.rs`).
+fn gram_plugin() -> Arc<dyn tantivy::plugin::SegmentPlugin> {
+    Arc::new(GramPlugin { analyzer: STEMMED })
 }
 
 /// English words with their grams among them, as snippets highlight them.
@@ -324,6 +313,8 @@ pub struct SearchIndex {
     grams: RwLock<Arc<GramWords>>,
     /// The table the writer analyses with since a rebuild started, until its commit.
     next_grams: Mutex<Option<Arc<GramWords>>>,
+    /// The gram files of the searcher of that generation.
+    gram_files: Mutex<Option<(u64, Arc<GramFiles>)>>,
 }
 
 impl SearchIndex {
@@ -345,13 +336,18 @@ impl SearchIndex {
                     version.trim()
                 )));
             }
-            let index = Index::open_in_dir(dir).map_err(|e| open_error(e.to_string()))?;
+            let mut index = Index::open_in_dir(dir).map_err(|e| open_error(e.to_string()))?;
+            index.register_plugin(gram_plugin());
             if index.schema() != schema {
                 return Err(open_error("unexpected schema; run `linkx reindex`".into()));
             }
             index
         } else {
-            let index = Index::create_in_dir(dir, schema).map_err(|e| open_error(e.to_string()))?;
+            let index = Index::builder()
+                .schema(schema)
+                .register_plugin(gram_plugin())
+                .create_in_dir(dir)
+                .map_err(|e| open_error(e.to_string()))?;
             std::fs::write(&version_file, INDEX_VERSION.to_string())
                 .map_err(|e| open_error(e.to_string()))?;
             index
@@ -362,7 +358,11 @@ impl SearchIndex {
     /// An index in memory (tests, benchmarks).
     pub fn in_memory() -> Result<SearchIndex, SearchError> {
         let (schema, fields) = schema();
-        Self::with_index(Index::create_in_ram(schema), fields)
+        let index = Index::builder()
+            .schema(schema)
+            .register_plugin(gram_plugin())
+            .create_in_ram()?;
+        Self::with_index(index, fields)
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
@@ -376,10 +376,12 @@ impl SearchIndex {
             None => GramWords::english(|w| words_of(&mut english, w)),
         };
         let grams = Arc::new(grams);
-        let (stemmed, gram_terms, plain) = analyzers(&grams);
-        index.tokenizers().register(STEMMED, stemmed);
-        index.tokenizers().register(GRAMS, gram_terms);
-        index.tokenizers().register(PLAIN, plain);
+        index
+            .tokenizers()
+            .register(STEMMED, english_indexing(&grams));
+        index
+            .tokenizers()
+            .register(PLAIN, plain_words(Words::indexing()));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -394,7 +396,22 @@ impl SearchIndex {
             plain: plain_words(Words::query()),
             grams: RwLock::new(grams),
             next_grams: Mutex::new(None),
+            gram_files: Mutex::new(None),
         })
+    }
+
+    /// The gram files of `searcher`'s segments, opened once per reload.
+    fn gram_files(&self, searcher: &tantivy::Searcher) -> Arc<GramFiles> {
+        let generation = searcher.generation().generation_id();
+        let mut kept = self.gram_files.lock().unwrap_or_else(|p| p.into_inner());
+        match &*kept {
+            Some((g, files)) if *g == generation => files.clone(),
+            _ => {
+                let files = Arc::new(GramFiles::open(searcher));
+                *kept = Some((generation, files.clone()));
+                files
+            }
+        }
     }
 
     /// The gram words the searched segments were analysed with.
@@ -458,12 +475,9 @@ impl SearchIndex {
         } else {
             (f.title_plain, f.text_plain)
         };
+        // The gram lists take English texts' grams from their analysis (`gram_lists.rs`).
         doc.add_text(title, &d.title);
         doc.add_text(text, &d.text);
-        if title == f.title {
-            doc.add_text(f.title_grams, &d.title);
-            doc.add_text(f.text_grams, &d.text);
-        }
         doc
     }
 
@@ -530,9 +544,9 @@ impl SearchIndex {
                 // writer (the old one's uncommitted changes go; everything is re-added).
                 *writer = None;
                 let learnt = Arc::new(learnt);
-                let (stemmed, gram_terms, _) = analyzers(&learnt);
-                self.index.tokenizers().register(STEMMED, stemmed);
-                self.index.tokenizers().register(GRAMS, gram_terms);
+                self.index
+                    .tokenizers()
+                    .register(STEMMED, english_indexing(&learnt));
                 *next = Some(learnt);
             }
         }
@@ -578,6 +592,16 @@ impl SearchIndex {
         self.reader.searcher().segment_readers().len()
     }
 
+    /// Segments whose gram lists this index can use (a segment without them answers phrases
+    /// of frequent words by comparing positions: slower, still exact).
+    pub fn segments_with_gram_lists(&self) -> usize {
+        let fingerprint = self.grams().fingerprint();
+        let searcher = self.reader.searcher();
+        (searcher.segment_readers().iter())
+            .filter(|r| gram_lists::usable(r, fingerprint))
+            .count()
+    }
+
     /// Articles in the index.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -595,13 +619,16 @@ impl SearchIndex {
         limit: usize,
         offset: usize,
     ) -> Result<SearchResults, SearchError> {
-        let ((compiled, highlighted), searcher, grams) = {
+        let ((compiled, highlighted), searcher, grams, files) = {
             // The table and the segments are taken together (a commit may change both).
             let grams = self.grams.read().unwrap_or_else(|p| p.into_inner());
+            let searcher = self.reader.searcher();
+            let files = self.gram_files(&searcher);
             (
-                self.compile(query, &grams),
-                self.reader.searcher(),
+                self.compile(query, &grams, &files),
+                searcher,
                 grams.clone(),
+                files,
             )
         };
         let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
@@ -651,7 +678,10 @@ impl SearchIndex {
         let hits = found.into_iter().map(|(hit, _)| hit).collect();
         let has_words = !query.words().is_empty();
         let snippets = has_words
-            .then(|| self.english_snippets(&searcher, &highlighted, &grams).ok())
+            .then(|| {
+                self.english_snippets(&searcher, &highlighted, &grams, &files)
+                    .ok()
+            })
             .flatten();
         let snippets_plain = has_words
             .then(|| SnippetGenerator::create(&searcher, &highlighted, self.fields.text_plain).ok())
@@ -671,6 +701,7 @@ impl SearchIndex {
         searcher: &tantivy::Searcher,
         highlighted: &BooleanQuery,
         grams: &Arc<GramWords>,
+        files: &GramFiles,
     ) -> Result<SnippetGenerator, SearchError> {
         let f = &self.fields;
         let mut terms = Vec::new();
@@ -685,11 +716,12 @@ impl SearchIndex {
             let Some(text) = value.as_str() else {
                 continue;
             };
-            let counted = match text.contains(grams::SEPARATOR) {
-                true => Term::from_field_text(f.text_grams, text),
-                false => term.clone(),
+            let articles = match grams.number(text) {
+                Some(number) => {
+                    gram_lists::articles(files, number | gram_lists::TEXT, grams.fingerprint())
+                }
+                None => searcher.doc_freq(&term)?,
             };
-            let articles = searcher.doc_freq(&counted)?;
             if articles > 0 {
                 // Rarer terms weigh more in choosing the passage (as tantivy's own generator).
                 weights.insert(text.to_string(), 1.0 / (1.0 + articles as f32));
@@ -724,24 +756,58 @@ impl SearchIndex {
         ]
     }
 
-    /// Where the grams of `field`'s texts are (a field without grams: itself, unasked).
-    fn grams_field(&self, field: Field) -> Field {
+    /// Which gram lists hold the grams of `field`'s texts (none for other languages').
+    fn gram_list(&self, field: Field) -> Option<u32> {
         let f = &self.fields;
         match field {
-            _ if field == f.title => f.title_grams,
-            _ if field == f.text => f.text_grams,
-            _ => field,
+            _ if field == f.title => Some(gram_lists::TITLE),
+            _ if field == f.text => Some(gram_lists::TEXT),
+            _ => None,
         }
     }
 
     /// A word or phrase (as [`SearchIndex::phrases`] gives it) matched in title (boosted) or
-    /// text, stemmed or plain.
-    fn words_query(&self, phrases: &[(Phrase, Field, Field)]) -> Option<Box<dyn Query>> {
+    /// text, stemmed or plain; `grams` numbered the phrases' grams.
+    fn words_query(
+        &self,
+        phrases: &[(Phrase, Field, Field)],
+        grams: &GramWords,
+        files: &Arc<GramFiles>,
+    ) -> Option<Box<dyn Query>> {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for &(ref phrase, title, text) in phrases {
-            for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
-                if let Some(q) = phrase_query(phrase, field, self.grams_field(field)) {
-                    alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+            let whole_gram = phrase.grams.first().filter(|_| phrase.whole);
+            match (whole_gram, self.gram_list(title), self.gram_list(text)) {
+                // Two words making one gram: its lists in title and text are the phrase (the
+                // phrase in both fields answers where a segment has no lists).
+                (Some(gram), Some(title_list), Some(text_list)) => {
+                    let words = words_only(phrase);
+                    let fallback: Vec<(Occur, Box<dyn Query>)> =
+                        [(title, TITLE_BOOST), (text, 1.0)]
+                            .into_iter()
+                            .filter_map(|(field, boost)| {
+                                let q = phrase_query(&words, field, None)?;
+                                Some((Occur::Should, Box::new(BoostQuery::new(q, boost)) as _))
+                            })
+                            .collect();
+                    let query = GramQuery {
+                        gram: gram.number,
+                        fingerprint: grams.fingerprint(),
+                        parts: vec![(title_list, title, TITLE_BOOST), (text_list, text, 1.0)],
+                        phrase: Some(Box::new(BooleanQuery::new(fallback))),
+                        files: files.clone(),
+                    };
+                    alternatives.push((Occur::Should, Box::new(query)));
+                }
+                _ => {
+                    for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
+                        let lists = self
+                            .gram_list(field)
+                            .map(|list| (list, grams.fingerprint(), files.clone()));
+                        if let Some(q) = phrase_query(phrase, field, lists) {
+                            alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                        }
+                    }
                 }
             }
         }
@@ -751,14 +817,20 @@ impl SearchIndex {
 
     /// The query, and what snippets highlight in texts: each phrase's grams and the words in
     /// none (a query only to take terms from, never run).
-    fn compile(&self, q: &ParsedQuery, grams: &GramWords) -> (BooleanQuery, BooleanQuery) {
+    fn compile(
+        &self,
+        q: &ParsedQuery,
+        grams: &GramWords,
+        files: &Arc<GramFiles>,
+    ) -> (BooleanQuery, BooleanQuery) {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut highlighted: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for words in q.words() {
             let phrases = self.phrases(words, grams);
             for (phrase, _, text) in &phrases {
-                for term in phrase.grams.iter().chain(&phrase.loose) {
+                let gram_texts = phrase.grams.iter().map(|g| &g.text);
+                for term in gram_texts.chain(&phrase.loose) {
                     let query = TermQuery::new(
                         Term::from_field_text(*text, term),
                         IndexRecordOption::Basic,
@@ -767,12 +839,12 @@ impl SearchIndex {
                 }
             }
             // A word that analysis drops entirely (punctuation) adds no condition.
-            if let Some(query) = self.words_query(&phrases) {
+            if let Some(query) = self.words_query(&phrases, grams, files) {
                 clauses.push((Occur::Must, query));
             }
         }
         for words in &q.excluded {
-            if let Some(query) = self.words_query(&self.phrases(words, grams)) {
+            if let Some(query) = self.words_query(&self.phrases(words, grams), grams, files) {
                 clauses.push((Occur::MustNot, query));
             }
         }
@@ -813,47 +885,53 @@ impl SearchIndex {
     }
 }
 
+/// `phrase` without its grams: its words in order only.
+fn words_only(phrase: &Phrase) -> Phrase {
+    Phrase {
+        grams: Vec::new(),
+        whole: false,
+        words: phrase.words.clone(),
+        loose: Vec::new(),
+    }
+}
+
 /// The query for `phrase` in `field`: its words in order (one word: the word), in articles
-/// holding its grams. The grams only narrow down the articles whose positions are compared
-/// (they add nothing to the score), unless a gram is the whole phrase.
-fn phrase_query(phrase: &Phrase, field: Field, grams_field: Field) -> Option<Box<dyn Query>> {
-    let term = |text: &str| -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_field_text(field, text),
+/// holding its grams, whose lists are `lists` (the list bit of the field, the fingerprint of
+/// the table that numbered the grams, the searched segments' gram files; `None`: the field
+/// has no grams). The grams only narrow down the articles whose positions are compared (they
+/// add nothing to the score); a phrase that is one gram is answered by [`GramQuery`] alone
+/// (see `SearchIndex::words_query`).
+fn phrase_query(
+    phrase: &Phrase,
+    field: Field,
+    lists: Option<(u32, u64, Arc<GramFiles>)>,
+) -> Option<Box<dyn Query>> {
+    let words: Option<Box<dyn Query>> = match phrase.words.as_slice() {
+        [] => None,
+        [(_, one)] => Some(Box::new(TermQuery::new(
+            Term::from_field_text(field, one),
             IndexRecordOption::WithFreqs,
-        ))
+        ))),
+        many => Some(Box::new(PhraseQuery::new_with_offset(
+            many.iter()
+                .map(|(offset, t)| (*offset, Term::from_field_text(field, t)))
+                .collect(),
+        ))),
     };
-    // Grams are indexed once per text, without frequencies: a gram's score is its field's.
-    let gram = |text: &str| -> Box<dyn Query> {
-        Box::new(TermQuery::new(
-            Term::from_field_text(grams_field, text),
-            IndexRecordOption::Basic,
-        ))
+    let Some((list, fingerprint, files)) = lists.filter(|_| !phrase.grams.is_empty()) else {
+        return words;
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    match phrase.words.as_slice() {
-        [] => {}
-        [(_, one)] => clauses.push((Occur::Must, term(one))),
-        many => clauses.push((
-            Occur::Must,
-            Box::new(PhraseQuery::new_with_offset(
-                many.iter()
-                    .map(|(offset, t)| (*offset, Term::from_field_text(field, t)))
-                    .collect(),
-            )),
-        )),
-    }
-    for text_of_gram in &phrase.grams {
-        let filter: Box<dyn Query> = if phrase.words.is_empty() {
-            gram(text_of_gram)
-        } else {
-            Box::new(ConstScoreQuery::new(gram(text_of_gram), 0.0))
+    clauses.extend(words.map(|q| (Occur::Must, q)));
+    for g in &phrase.grams {
+        let filter = GramQuery {
+            gram: g.number,
+            fingerprint,
+            parts: vec![(list, field, 0.0)],
+            phrase: None,
+            files: files.clone(),
         };
-        clauses.push((Occur::Must, filter));
+        clauses.push((Occur::Must, Box::new(filter)));
     }
-    match clauses.len() {
-        0 => None,
-        1 => clauses.pop().map(|(_, q)| q),
-        _ => Some(Box::new(BooleanQuery::new(clauses))),
-    }
+    Some(Box::new(BooleanQuery::new(clauses)))
 }

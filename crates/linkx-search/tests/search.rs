@@ -431,3 +431,74 @@ fn a_rebuilt_index_learns_its_frequent_words_and_phrases_still_match_exactly() {
         assert_eq!(every("drone -\"drone strike\"", &index).len(), 1_000);
     }
 }
+
+#[test]
+fn phrases_stay_exact_across_segments_merges_deletes_and_lost_gram_lists() {
+    // Twelve commits (twelve segments, merged in the background), then deletes and updates.
+    let text = |id: i64| match id % 4 {
+        0 => "The state of the union was discussed.",
+        1 => "Out of the blue, the state union met.",
+        2 => "The union of workers and the state.",
+        _ => "Nothing of note; the end.",
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search");
+    let index = SearchIndex::open(&path).unwrap();
+    for batch in 0..12 {
+        let docs: Vec<IndexDoc> = (batch * 50..(batch + 1) * 50)
+            .map(|id| doc(id, "wire", &format!("Report {id}"), text(id), id % 30))
+            .collect();
+        index.upsert(&docs).unwrap();
+        index.commit().unwrap();
+    }
+    let deleted: Vec<i64> = (0..600).filter(|id| id % 7 == 0).collect();
+    index.delete(&deleted).unwrap();
+    // Article 1 no longer says "of the".
+    index
+        .upsert(&[doc(1, "wire", "Report 1", "The state union met.", 1)])
+        .unwrap();
+    index.commit().unwrap();
+    index.wait_for_merges().unwrap();
+    assert!(index.segments() < 12, "the segments were merged");
+
+    let every = |query: &str, index: &SearchIndex| {
+        let results = index
+            .search(&parse_query(query).unwrap(), SortBy::Newest, 1_000, 0)
+            .unwrap();
+        let mut ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids.len(), results.total);
+        ids
+    };
+    let alive = |keep: fn(i64) -> bool| -> Vec<i64> {
+        (0..600)
+            .filter(|&id| id % 7 != 0 && id != 1 && keep(id))
+            .collect()
+    };
+    let of_the = alive(|id| id % 4 <= 1);
+    let state_of_the_union = alive(|id| id % 4 == 0);
+    let union_of = alive(|id| id % 4 == 2);
+    let check = |index: &SearchIndex| {
+        assert_eq!(every("\"of the\"", index), of_the);
+        assert_eq!(every("\"state of the union\"", index), state_of_the_union);
+        assert_eq!(every("\"union of\"", index), union_of);
+        assert!(every("\"the of\"", index).is_empty());
+    };
+    check(&index);
+    assert_eq!(index.segments_with_gram_lists(), index.segments());
+    drop(index);
+
+    // Gram lists lost (or written with another table): phrases compare positions instead.
+    let mut removed = 0;
+    for entry in std::fs::read_dir(&path).unwrap() {
+        let file = entry.unwrap().path();
+        if file.extension().is_some_and(|e| e == "grams") {
+            std::fs::remove_file(file).unwrap();
+            removed += 1;
+        }
+    }
+    assert!(removed > 0);
+    let index = SearchIndex::open(&path).unwrap();
+    assert_eq!(index.segments_with_gram_lists(), 0);
+    check(&index);
+}
