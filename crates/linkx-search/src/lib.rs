@@ -695,7 +695,7 @@ impl SearchIndex {
     }
 
     /// Snippets of English texts: the query's words and grams highlighted (a gram's articles are
-    /// counted in its gram field, its place found by analysing the text with the grams shown).
+    /// counted in its gram lists, its place found by analysing the text with the grams shown).
     fn english_snippets(
         &self,
         searcher: &tantivy::Searcher,
