@@ -207,6 +207,8 @@ impl PluginWriter for GramWriter {
                 self.record(doc_id, fingerprint, &grams, bit);
             }
         }
+        // Nothing analysed for this document may be taken for the next one's.
+        grams::forget_diverted();
         Ok(())
     }
 
@@ -419,8 +421,13 @@ impl GramFile {
             return Some(ListDocs::Sparse(ListDocSet::new(Vec::new())));
         };
         if dense {
-            return (bytes.len() == bitmap_len(self.max_doc))
-                .then(|| ListDocs::Dense(Bitmap::new(bytes.as_slice(), count, self.max_doc)));
+            if bytes.len() != bitmap_len(self.max_doc) {
+                return None;
+            }
+            let bitmap = Bitmap::new(bytes.as_slice(), count, self.max_doc);
+            // As many documents as the entry says, none past the segment's.
+            let held: u32 = bitmap.words.iter().map(|w| w.count_ones()).sum();
+            return (held == count).then_some(ListDocs::Dense(bitmap));
         }
         decode(bytes.as_slice(), count, self.max_doc)
             .map(|docs| ListDocs::Sparse(ListDocSet::new(docs)))
@@ -486,7 +493,6 @@ fn merge_files(
         .collect();
     grams.sort_unstable();
     grams.dedup();
-    let damaged = || TantivyError::InternalError("damaged gram file".into());
     let mut entries = Vec::with_capacity(grams.len());
     let mut list = DocList::default();
     let mut end = 0u64;
@@ -494,7 +500,11 @@ fn merge_files(
         list.count = 0;
         list.deltas.clear();
         for (file, numbers) in sources.iter().zip(&renumbered) {
-            for doc in file.docs(gram).ok_or_else(damaged)? {
+            let Some(docs) = file.docs(gram) else {
+                // A damaged source: the merged file names no table, so it is not read.
+                return write_footer(out, &[], UNKNOWN).map_err(Into::into);
+            };
+            for doc in docs {
                 match numbers.get(doc as usize) {
                     Some(&new) if new != DocId::MAX => list.push(new),
                     _ => {}
@@ -635,17 +645,24 @@ impl Weight for GramWeight {
                 None => Ok(Box::new(AllScorer::new(reader.max_doc()))),
             };
         };
-        let damaged = || TantivyError::InternalError("damaged gram list".into());
         if self.phrase.is_none() {
             let Some(&(list, ..)) = self.parts.first() else {
                 return Ok(Box::new(EmptyScorer));
             };
-            let docs = file.docset(self.gram | list).ok_or_else(damaged)?;
-            return Ok(Box::new(ConstScorer::new(docs, 0.0)));
+            return Ok(match file.docset(self.gram | list) {
+                Some(docs) => Box::new(ConstScorer::new(docs, 0.0)),
+                // A damaged list: the phrase compares positions in every article.
+                None => Box::new(AllScorer::new(reader.max_doc())),
+            });
         }
         let mut lists = Vec::with_capacity(self.parts.len());
         for (list, field, weight, bm25) in &self.parts {
-            let docs = file.docset(self.gram | list).ok_or_else(damaged)?;
+            let Some(docs) = file.docset(self.gram | list) else {
+                return match &self.phrase {
+                    Some(phrase) => phrase.scorer(reader, boost),
+                    None => Ok(Box::new(EmptyScorer)),
+                };
+            };
             if docs.doc() == TERMINATED {
                 continue;
             }
@@ -909,6 +926,13 @@ impl DocSet for ListDocs {
 mod tests {
     use super::*;
 
+    /// The list as written (a bitmap when smaller), nothing else.
+    fn file_of(list: &DocList, max_doc: DocId) -> Vec<u8> {
+        let mut file = Vec::new();
+        write_list(&mut file, list, max_doc).unwrap();
+        file
+    }
+
     #[test]
     fn lists_round_trip_and_damage_is_refused() {
         let mut list = DocList::default();
@@ -948,6 +972,14 @@ mod tests {
         let expected: Vec<DocId> = (0..1_000).filter(|d| d % 3 != 0).collect();
         assert_eq!(parsed.docs(9), Some(expected));
         assert_eq!(parsed.articles(9), 666);
+        let mut miscounted = file_of(&dense, 1_000);
+        miscounted.truncate(128);
+        write_footer(&mut miscounted, &[(9, 665 | DENSE, 128)], 42).unwrap();
+        let miscounted = GramFile::parse(OwnedBytes::new(miscounted), 1_000).unwrap();
+        assert!(
+            miscounted.docset(9).is_none(),
+            "a bitmap holding more than its count"
+        );
         let mut docs = parsed.docset(9).unwrap();
         assert_eq!(docs.seek(300), 301);
         assert_eq!(docs.seek(998), 998);

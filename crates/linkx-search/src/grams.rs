@@ -449,6 +449,11 @@ fn divert(text: &str, fingerprint: u64, grams: Vec<u32>) {
     });
 }
 
+/// Forgets what this thread's analyses left aside.
+pub fn forget_diverted() {
+    DIVERTED.with_borrow_mut(|kept| kept.clear());
+}
+
 /// The grams diverted from `text` (the very string, not an equal one) if this thread analysed
 /// it last, with the fingerprint of the table that numbered them.
 pub fn take_diverted(text: &str) -> Option<(u64, Vec<u32>)> {
