@@ -313,7 +313,8 @@ pub struct SearchIndex {
     grams: RwLock<Arc<GramWords>>,
     /// The table the writer analyses with since a rebuild started, until its commit.
     next_grams: Mutex<Option<Arc<GramWords>>>,
-    /// The gram files of the searcher of that generation.
+    /// The gram files of the last searcher asked, with its generation (opened again after a
+    /// reload).
     gram_files: Mutex<Option<(u64, Arc<GramFiles>)>>,
 }
 
