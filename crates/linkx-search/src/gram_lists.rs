@@ -424,10 +424,9 @@ impl GramFile {
             if bytes.len() != bitmap_len(self.max_doc) {
                 return None;
             }
-            let bitmap = Bitmap::new(bytes.as_slice(), count, self.max_doc);
-            // As many documents as the entry says, none past the segment's.
-            let held: u32 = bitmap.words.iter().map(|w| w.count_ones()).sum();
-            return (held == count).then_some(ListDocs::Dense(bitmap));
+            let bitmap = Bitmap::of_bytes(bytes.as_slice(), self.max_doc);
+            // As many documents as the entry says.
+            return (bitmap.count == count).then_some(ListDocs::Dense(bitmap));
         }
         decode(bytes.as_slice(), count, self.max_doc)
             .map(|docs| ListDocs::Sparse(ListDocSet::new(docs)))
@@ -803,20 +802,12 @@ struct Bitmap {
 }
 
 impl Bitmap {
-    fn new(bytes: &[u8], count: u32, max_doc: DocId) -> Bitmap {
+    /// The documents of `bytes`, a bitmap of `max_doc` documents in little-endian words.
+    fn of_bytes(bytes: &[u8], max_doc: DocId) -> Bitmap {
         let words = (bytes.chunks_exact(8))
             .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
             .collect();
-        let mut bitmap = Bitmap {
-            words,
-            doc: 0,
-            word: 0,
-            rest: 0,
-            count,
-            max_doc,
-        };
-        bitmap.start_at(0);
-        bitmap
+        Bitmap::of_words(words, max_doc)
     }
 
     /// The documents of `words`, a bitmap of `max_doc` documents.
