@@ -108,10 +108,10 @@ fn numbered(
     words.sort_by(|a, b| most_frequent_first((&a.0, a.1), (&b.0, b.1)));
     let mut table = HashMap::with_hasher(FxBuildHasher);
     for (word, frequency) in words {
-        let number = table.len() as u32;
         if table.len() == MAX_WORDS {
             break;
         }
+        let number = table.len() as u32;
         table.entry(word).or_insert(Word { frequency, number });
     }
     table

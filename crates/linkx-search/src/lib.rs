@@ -782,15 +782,7 @@ impl SearchIndex {
                 // Two words making one gram: its lists in title and text are the phrase (the
                 // phrase in both fields answers where a segment has no lists).
                 (Some(gram), Some(title_list), Some(text_list)) => {
-                    let words = words_only(phrase);
-                    let fallback: Vec<(Occur, Box<dyn Query>)> =
-                        [(title, TITLE_BOOST), (text, 1.0)]
-                            .into_iter()
-                            .filter_map(|(field, boost)| {
-                                let q = phrase_query(&words, field, None)?;
-                                Some((Occur::Should, Box::new(BoostQuery::new(q, boost)) as _))
-                            })
-                            .collect();
+                    let fallback = self.in_title_and_text(&words_only(phrase), title, text, None);
                     let query = GramQuery {
                         gram: gram.number,
                         fingerprint: grams.fingerprint(),
@@ -800,20 +792,41 @@ impl SearchIndex {
                     };
                     alternatives.push((Occur::Should, Box::new(query)));
                 }
-                _ => {
-                    for (field, boost) in [(title, TITLE_BOOST), (text, 1.0)] {
-                        let lists = self
-                            .gram_list(field)
-                            .map(|list| (list, grams.fingerprint(), files.clone()));
-                        if let Some(q) = phrase_query(phrase, field, lists) {
-                            alternatives.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
-                        }
-                    }
-                }
+                _ => alternatives.extend(self.in_title_and_text(
+                    phrase,
+                    title,
+                    text,
+                    Some((grams.fingerprint(), files)),
+                )),
             }
         }
         (!alternatives.is_empty())
             .then(|| Box::new(BooleanQuery::new(alternatives)) as Box<dyn Query>)
+    }
+
+    /// `phrase` in `title` (boosted) and in `text`, a clause each; its grams narrow down the
+    /// articles compared where the fields have gram lists and `lists` names their table and
+    /// files.
+    fn in_title_and_text(
+        &self,
+        phrase: &Phrase,
+        title: Field,
+        text: Field,
+        lists: Option<(u64, &Arc<GramFiles>)>,
+    ) -> Vec<(Occur, Box<dyn Query>)> {
+        [(title, TITLE_BOOST), (text, 1.0)]
+            .into_iter()
+            .filter_map(|(field, boost)| {
+                let lists = lists.and_then(|(fingerprint, files)| {
+                    (self.gram_list(field)).map(|list| (list, fingerprint, files.clone()))
+                });
+                let q = phrase_query(phrase, field, lists)?;
+                Some((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(q, boost)) as Box<dyn Query>,
+                ))
+            })
+            .collect()
     }
 
     /// The query, and what snippets highlight in texts: each phrase's grams and the words in
