@@ -86,6 +86,15 @@ impl Iterator for Pieces<'_> {
     type Item = Piece;
 
     fn next(&mut self) -> Option<Piece> {
+        // ASCII spaces and punctuation, byte by byte (most text between words).
+        let bytes = self.text.as_bytes();
+        while bytes
+            .get(self.at)
+            .is_some_and(|b| b.is_ascii() && !b.is_ascii_alphanumeric())
+        {
+            self.at += 1;
+            self.in_run = false;
+        }
         while let Some(c) = self.char_at(self.at) {
             let from = self.at;
             let to = from + c.len_utf8();
@@ -103,8 +112,15 @@ impl Iterator for Pieces<'_> {
             }
             if word_char(c) {
                 let mut end = to;
-                while let Some(d) = self.char_at(end).filter(|&d| word_char(d)) {
-                    end += d.len_utf8();
+                loop {
+                    // ASCII letters and digits byte by byte, other characters one by one.
+                    while bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+                        end += 1;
+                    }
+                    match self.char_at(end).filter(|&d| !d.is_ascii() && word_char(d)) {
+                        Some(d) => end += d.len_utf8(),
+                        None => break,
+                    }
                 }
                 self.at = end;
                 return Some(Piece::Word(from..end));
@@ -149,6 +165,22 @@ mod tests {
         );
         assert_eq!(words("서울에서 폭설"), ["서울", "울에", "에서", "폭설"]);
         assert!(words("、。・ ,.").is_empty());
+        // Letters beyond ASCII inside and around words; a spaceless run right after a word.
+        assert_eq!(
+            words("naïve café—Zürich2024 Αθήνα-x ÉTÉ abc東京 東 京"),
+            [
+                "naïve",
+                "café",
+                "Zürich2024",
+                "Αθήνα",
+                "x",
+                "ÉTÉ",
+                "abc",
+                "東京",
+                "東",
+                "京"
+            ]
+        );
         assert!(spaceless('東') && spaceless('ก') && !spaceless('a') && !spaceless('・'));
     }
 }

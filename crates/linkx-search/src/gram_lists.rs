@@ -9,7 +9,7 @@
 //! by [`GramQuery`]. A million articles (same machine, runs in pairs): built in 129–189 s
 //! against 187–224 s with gram fields, queries as fast.
 //!
-//! The word fields' analysis finds the grams ([`crate::grams::CommonGrams`]) and leaves them
+//! The word fields' analysis finds the grams ([`crate::grams::English`]) and leaves them
 //! for the plugin on the indexing thread ([`crate::grams::take_diverted`]); should they not be
 //! at hand, the plugin analyses the text itself. A file names the table its numbers come from
 //! (a fingerprint): a segment written with another table, or whose file is missing or damaged,

@@ -6,10 +6,10 @@
 //! parsed by our own small grammar (`query.rs`) with bounds on size, never by a parser that can
 //! fail on syntax.
 
+mod english;
 mod gram_lists;
 mod grams;
 mod query;
-mod stem;
 mod words;
 
 pub use query::{MAX_PARTS, MAX_QUERY_CHARS, ParsedQuery, QueryError, parse_query};
@@ -21,8 +21,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
 use gram_lists::{GramFiles, GramPlugin, GramQuery};
-use grams::{CommonGrams, GramWords, Phrase};
-use stem::CachedStemmer;
+use grams::{English, GramWords, Phrase};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{
@@ -32,9 +31,7 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::snippet::SnippetGenerator;
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
-};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
@@ -160,23 +157,26 @@ fn schema() -> (Schema, Fields) {
 }
 
 /// The analysis of English text: words lowercased, folded to ASCII and stemmed (`words` splits
-/// indexed text or query words, see `words.rs`).
-fn english_words(words: Words) -> TextAnalyzerBuilder<impl Tokenizer> {
+/// indexed text or query words, see `words.rs`), and with a table of frequent words, the grams
+/// of pairs of them shown among the words or (`divert`) left aside for the gram lists.
+fn english(words: Words, grams: &Arc<GramWords>, divert: bool) -> TextAnalyzer {
     TextAnalyzer::builder(words)
         .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(CachedStemmer)
+        .filter(English {
+            words: grams.clone(),
+            divert,
+        })
+        .build()
+}
+
+/// English words only.
+fn english_words(words: Words) -> TextAnalyzer {
+    english(words, &Arc::default(), false)
 }
 
 /// The analysis of indexed English text: words, their grams left aside for the gram lists.
 fn english_indexing(grams: &Arc<GramWords>) -> TextAnalyzer {
-    english_words(Words::indexing())
-        .filter(CommonGrams {
-            words: grams.clone(),
-            divert: true,
-        })
-        .build()
+    english(Words::indexing(), grams, true)
 }
 
 /// The segment plugin keeping the gram lists of English titles and texts (`gram_lists.rs`).
@@ -186,12 +186,7 @@ fn gram_plugin() -> Arc<dyn tantivy::plugin::SegmentPlugin> {
 
 /// English words with their grams among them, as snippets highlight them.
 fn words_and_grams(grams: &Arc<GramWords>) -> TextAnalyzer {
-    english_words(Words::indexing())
-        .filter(CommonGrams {
-            words: grams.clone(),
-            divert: false,
-        })
-        .build()
+    english(Words::indexing(), grams, false)
 }
 
 /// The analysis of other languages' text: words lowercased.
@@ -242,7 +237,7 @@ impl Sample {
     /// A sample of an archive of `archive` articles.
     pub fn new(archive: u64) -> Sample {
         Sample {
-            analyzer: english_words(Words::indexing()).build(),
+            analyzer: english_words(Words::indexing()),
             counts: HashMap::default(),
             articles: 0,
             archive,
@@ -367,7 +362,7 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<SearchIndex, SearchError> {
-        let mut english = english_words(Words::query()).build();
+        let mut english = english_words(Words::query());
         // An index's first commit keeps the English table.
         let grams = match index.load_metas()?.payload {
             Some(text) => GramWords::parse(&text).map_err(|message| SearchError::Open {

@@ -1,0 +1,281 @@
+//! English words as the index keeps them: lowercased, folded to ASCII and stemmed (Snowball),
+//! each with its entry in the index's table of frequent words (`grams.rs`).
+//!
+//! The few thousand words that make up most of any text are analysed once per indexing thread
+//! and then looked up by the word as written: one lookup gives both the stem and the table
+//! entry. Lowercasing, folding, stemming and the table lookup, word by word, were a third of
+//! the indexing time. A cached word takes one cache line (the word as written, its analysed
+//! text, its table number): a lookup is one memory access, and indexing touches far more
+//! memory than fits in the processor's caches, so each access is likely a miss (a cache of
+//! `String` pairs, two more accesses per word, cost more than the stemming it saved).
+
+use crate::grams::{GramWords, Word};
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, TextAnalyzer};
+
+/// Slots of the cache at most (4 MB), and at first: it doubles as it fills, so that a text or
+/// two (snippets) costs little. Words are at most half as many, so a lookup seldom reads more
+/// than one slot; when the cache is full, the more used half of its words stays (their uses
+/// halved, so that words frequent once give way to words frequent now): news text keeps
+/// bringing new names and numbers, which must not push out the words of every article.
+const MAX_SLOTS: usize = 65_536;
+const FIRST_SLOTS: usize = 512;
+
+/// An analysis sets up its cache after this many words: a query's few words are not worth it.
+const UNCACHED_WORDS: u32 = 256;
+
+/// Bytes of a slot for the word as written and analysed: longer words are not cached.
+const TEXT: usize = 52;
+
+/// A word analysed, in one cache line: `text` holds the word as written then analysed
+/// (`written` and `analysed` bytes), `number` its number in the table (`NOT_IN_TABLE` when it
+/// is not there), `uses` how often it was looked up. `tag` is 0 for an empty slot.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Slot {
+    tag: u32,
+    uses: u32,
+    number: u16,
+    written: u8,
+    analysed: u8,
+    text: [u8; TEXT],
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        tag: 0,
+        uses: 0,
+        number: 0,
+        written: 0,
+        analysed: 0,
+        text: [0; TEXT],
+    };
+
+    fn written(&self) -> &[u8] {
+        &self.text[..usize::from(self.written)]
+    }
+
+    fn analysed(&self) -> &[u8] {
+        let from = usize::from(self.written);
+        &self.text[from..from + usize::from(self.analysed)]
+    }
+}
+
+const NOT_IN_TABLE: u16 = u16::MAX;
+
+/// The analysis of English words, with its cache (one per indexing thread: a clone starts
+/// empty).
+pub struct Analysis {
+    slots: Vec<Slot>,
+    entries: usize,
+    /// Words analysed before the cache was set up.
+    uncached: u32,
+    fold: TextAnalyzer,
+    stemmer: frostem::Stemmer,
+}
+
+impl Default for Analysis {
+    fn default() -> Analysis {
+        Analysis {
+            slots: Vec::new(),
+            entries: 0,
+            uncached: 0,
+            fold: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build(),
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
+        }
+    }
+}
+
+/// The tag of `word` (never 0, the empty slot) and where its slot is (masked by the table's
+/// size).
+fn place(word: &[u8]) -> (u32, usize) {
+    let mut hasher = FxHasher::default();
+    hasher.write(word);
+    let hash = hasher.finish();
+    ((hash >> 32) as u32 | 1, hash as usize)
+}
+
+impl Clone for Analysis {
+    fn clone(&self) -> Analysis {
+        Analysis::default()
+    }
+}
+
+impl Analysis {
+    /// Replaces `word` (as written) by its analysed form, and returns its entry in `table`.
+    /// The cache remembers entries of one table: an analysis is used with one table only.
+    pub fn analyse(&mut self, word: &mut String, table: &GramWords) -> Word {
+        if self.slots.is_empty() {
+            self.uncached += 1;
+            if self.uncached <= UNCACHED_WORDS {
+                self.analyse_uncached(word);
+                return table.word(word);
+            }
+            self.slots = vec![Slot::EMPTY; FIRST_SLOTS];
+        }
+        let mask = self.slots.len() - 1;
+        let (tag, hash) = place(word.as_bytes());
+        let mut at = hash & mask;
+        loop {
+            let slot = &mut self.slots[at];
+            if slot.tag == 0 {
+                break;
+            }
+            if slot.tag == tag && slot.written() == word.as_bytes() {
+                slot.uses = slot.uses.saturating_add(1);
+                // Cached from a `String`: always UTF-8.
+                let Ok(analysed) = std::str::from_utf8(slot.analysed()) else {
+                    break;
+                };
+                word.clear();
+                word.push_str(analysed);
+                return match slot.number {
+                    NOT_IN_TABLE => Word::RARE,
+                    number => table.word_numbered(number),
+                };
+            }
+            at = (at + 1) & mask;
+        }
+        // Not cached: analysed, then kept if it fits.
+        let mut slot = Slot {
+            tag,
+            written: word.len() as u8,
+            ..Slot::EMPTY
+        };
+        let cached = word.len() < TEXT;
+        if cached {
+            slot.text[..word.len()].copy_from_slice(word.as_bytes());
+        }
+        self.analyse_uncached(word);
+        let entry = table.word(word);
+        let from = usize::from(slot.written);
+        if !cached || from + word.len() > TEXT {
+            return entry;
+        }
+        slot.text[from..from + word.len()].copy_from_slice(word.as_bytes());
+        slot.analysed = word.len() as u8;
+        slot.number = u16::try_from(entry.number).unwrap_or(NOT_IN_TABLE);
+        if self.entries < self.slots.len() / 2 {
+            self.slots[at] = slot;
+            self.entries += 1;
+        } else {
+            self.make_room();
+            self.insert(slot);
+        }
+        entry
+    }
+
+    /// Puts `slot` in the first empty slot from its place on.
+    fn insert(&mut self, slot: Slot) {
+        let mask = self.slots.len() - 1;
+        let mut at = place(slot.written()).1 & mask;
+        while self.slots[at].tag != 0 {
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = slot;
+        self.entries += 1;
+    }
+
+    /// Doubles the table, or when it is as large as it gets, keeps the more used half of its
+    /// words, with their uses halved.
+    fn make_room(&mut self) {
+        let mut kept: Vec<Slot> = self.slots.iter().filter(|s| s.tag != 0).copied().collect();
+        let size = self.slots.len();
+        if size < MAX_SLOTS {
+            self.slots = vec![Slot::EMPTY; 2 * size];
+        } else {
+            let half = kept.len() / 2;
+            if half > 0 {
+                kept.select_nth_unstable_by(half - 1, |a, b| b.uses.cmp(&a.uses));
+            }
+            kept.truncate(half);
+            kept.iter_mut().for_each(|slot| slot.uses /= 2);
+            self.slots.fill(Slot::EMPTY);
+        }
+        self.entries = 0;
+        kept.into_iter().for_each(|slot| self.insert(slot));
+    }
+
+    /// Lowercases, folds and stems `word` in place.
+    fn analyse_uncached(&mut self, word: &mut String) {
+        let folded = if word.is_ascii() {
+            // Lowercase ASCII is folded already.
+            word.make_ascii_lowercase();
+            std::mem::take(word)
+        } else {
+            let mut stream = self.fold.token_stream(word);
+            match stream.advance() {
+                true => std::mem::take(&mut stream.token_mut().text),
+                false => String::new(),
+            }
+        };
+        *word = match self.stemmer.stem(&folded) {
+            std::borrow::Cow::Owned(stem) => stem,
+            std::borrow::Cow::Borrowed(_) => folded,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::tokenizer::{SimpleTokenizer, Stemmer};
+
+    #[test]
+    fn words_are_analysed_as_the_tantivy_filters_do_and_found_in_the_table_however_often_they_recur()
+     {
+        let mut filters = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .filter(Stemmer::default())
+            .build();
+        let mut expected = |text: &str| {
+            let mut stream = filters.token_stream(text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
+            out
+        };
+        let table = GramWords::english(|w| vec![w.to_string()]);
+        let mut analysis = Analysis::default();
+        let mut analysed = |text: &str| {
+            let mut out = Vec::new();
+            for word in text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                let mut word = word.to_string();
+                let entry = analysis.analyse(&mut word, &table);
+                assert_eq!(entry, table.word(&word), "{word}");
+                out.push(word);
+            }
+            out
+        };
+        let text = "Running runners ran; The ministers said the minister's drones were \
+                    attacking. RUNNING again, attacked again: Café Straße ÉLYSÉE naïve \
+                    internationalisations antidisestablishmentarianisms \
+                    Counterrevolutionarinesses";
+        let words = expected(text);
+        assert!(words.contains(&"run".to_string()) && words.contains(&"cafe".to_string()));
+        // Before and after the cache is set up, and from it.
+        for _ in 0..(2 * UNCACHED_WORDS as usize / words.len() + 2) {
+            assert_eq!(analysed(text), words);
+        }
+        // More distinct words than the cache holds (the more used half stays), then the text
+        // again.
+        let many: String = (0..MAX_SLOTS / 2 + 5_000)
+            .map(|i| format!("Word{i}ing "))
+            .collect();
+        assert_eq!(analysed(&many), expected(&many));
+        assert_eq!(analysed(text), words);
+        // A word too long to cache.
+        let long = "Ünterminated".repeat(30);
+        assert_eq!(analysed(&long), expected(&long));
+        assert_eq!(analysed(&long), expected(&long));
+    }
+}
