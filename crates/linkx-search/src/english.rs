@@ -12,7 +12,9 @@
 use crate::grams::{GramWords, Word};
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
-use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, TextAnalyzer, Token, TokenStream,
+};
 
 /// Slots of the cache at most (4 MB), and at first: it doubles as it fills, so that a text or
 /// two (snippets) costs little. Words are at most half as many, so a lookup seldom reads more
@@ -63,6 +65,81 @@ impl Slot {
 }
 
 const NOT_IN_TABLE: u16 = u16::MAX;
+
+/// Words read ahead and analysed together (see [`Ahead`]).
+const AHEAD: usize = 16;
+
+/// Words read ahead of a stream and analysed together, with their entries in the table: their
+/// cache lookups wait on memory at the same time, where one word at a time waits alone,
+/// between the indexing of two words.
+#[derive(Clone)]
+pub struct Ahead {
+    tokens: Vec<Token>,
+    words: Vec<Word>,
+    /// The next word to show, and how many were read.
+    next: usize,
+    read: usize,
+}
+
+impl Default for Ahead {
+    /// With one (empty) token from the start, so that there is always a current one.
+    fn default() -> Ahead {
+        Ahead {
+            tokens: vec![Token::default()],
+            words: Vec::new(),
+            next: 0,
+            read: 0,
+        }
+    }
+}
+
+impl Ahead {
+    /// Starts a new text.
+    pub fn clear(&mut self) {
+        self.next = 0;
+        self.read = 0;
+    }
+
+    /// The next word and its entry, read (with the ones after it) from `tail` and analysed
+    /// when none is left; `None` at the end of the text.
+    pub fn next_word(
+        &mut self,
+        tail: &mut impl TokenStream,
+        analysis: &mut Analysis,
+        table: &GramWords,
+    ) -> Option<Word> {
+        if self.next == self.read {
+            self.next = 0;
+            self.read = 0;
+            while self.read < AHEAD && tail.advance() {
+                if self.tokens.len() == self.read {
+                    self.tokens.push(Token::default());
+                }
+                let (ours, theirs) = (&mut self.tokens[self.read], tail.token_mut());
+                // The tail's text is swapped for ours, which it clears before writing again.
+                std::mem::swap(&mut ours.text, &mut theirs.text);
+                ours.offset_from = theirs.offset_from;
+                ours.offset_to = theirs.offset_to;
+                ours.position = theirs.position;
+                ours.position_length = theirs.position_length;
+                self.read += 1;
+            }
+            analysis.analyse_all(&mut self.tokens[..self.read], &mut self.words, table);
+        }
+        let word = *self.words.get(self.next)?;
+        self.next += 1;
+        Some(word)
+    }
+
+    /// The word last returned by [`Ahead::next_word`].
+    pub fn token(&self) -> &Token {
+        &self.tokens[self.next.saturating_sub(1)]
+    }
+
+    pub fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next.saturating_sub(1)]
+    }
+}
 
 /// The analysis of English words, with its cache (one per indexing thread: a clone starts
 /// empty).
@@ -167,6 +244,22 @@ impl Analysis {
             self.insert(slot);
         }
         entry
+    }
+
+    /// Analyses `tokens`, their entries in `table` into `words`. The slots of all the words are
+    /// read first: the reads overlap.
+    fn analyse_all(&mut self, tokens: &mut [Token], words: &mut Vec<Word>, table: &GramWords) {
+        if !self.slots.is_empty() {
+            let mask = self.slots.len() - 1;
+            let tags = (tokens.iter())
+                .map(|token| self.slots[place(token.text.as_bytes()).1 & mask].tag)
+                .fold(0, |a, b| a ^ b);
+            std::hint::black_box(tags);
+        }
+        words.clear();
+        for token in tokens {
+            words.push(self.analyse(&mut token.text, table));
+        }
     }
 
     /// Puts `slot` in the first empty slot from its place on.

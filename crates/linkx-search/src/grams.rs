@@ -21,7 +21,7 @@
 //! was measured too: millions of distinct pair terms cut the build rate to 3,500 articles/s on a
 //! million articles, against 10,000 required.
 
-use crate::english::Analysis;
+use crate::english::{Ahead, Analysis};
 use rustc_hash::FxBuildHasher;
 use std::collections::{HashMap, HashSet};
 use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
@@ -415,6 +415,7 @@ impl TokenFilter for English {
             words: self.words,
             divert: self.divert,
             analysis: Analysis::default(),
+            ahead: Ahead::default(),
             seen: HashSet::default(),
         }
     }
@@ -427,6 +428,7 @@ pub struct EnglishFilter<T> {
     divert: bool,
     /// Analyses words, with a cache of this table's words.
     analysis: Analysis,
+    ahead: Ahead,
     /// The grams shown in the text being analysed (kept between texts for its memory).
     seen: HashSet<u32, FxBuildHasher>,
 }
@@ -436,12 +438,14 @@ impl<T: Tokenizer> Tokenizer for EnglishFilter<T> {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         self.seen.clear();
+        self.ahead.clear();
         EnglishStream {
             tail: self.inner.token_stream(text),
             text,
             diverted: self.divert.then(Vec::new),
             words: &self.words,
             analysis: &mut self.analysis,
+            ahead: &mut self.ahead,
             seen: &mut self.seen,
             previous: None,
             last_position: None,
@@ -509,6 +513,8 @@ pub struct EnglishStream<'a, S> {
     diverted: Option<Vec<u32>>,
     words: &'a GramWords,
     analysis: &'a mut Analysis,
+    /// The tail's words, analysed a few at a time; the current word is its last shown.
+    ahead: &'a mut Ahead,
     /// The grams shown so far, by their words' numbers: a phrase finds the articles holding a
     /// gram through it and checks word positions in them, so one position per text is enough.
     seen: &'a mut HashSet<u32, FxBuildHasher>,
@@ -521,13 +527,13 @@ pub struct EnglishStream<'a, S> {
 }
 
 impl<S: TokenStream> EnglishStream<'_, S> {
-    /// Keeps the tail's token as the previous word when it is frequent.
+    /// Keeps the current word as the previous word when it is frequent.
     fn remember(&mut self, word: Word) {
         if word.frequency == Frequency::RARE {
             self.previous = None;
             return;
         }
-        let token = self.tail.token();
+        let token = self.ahead.token();
         let previous = self.previous.get_or_insert_with(|| Previous {
             text: String::new(),
             word,
@@ -552,14 +558,13 @@ impl<S: TokenStream> TokenStream for EnglishStream<'_, S> {
             self.remember(word);
             return true;
         }
-        if !self.tail.advance() {
+        let Some(word) = (self.ahead).next_word(&mut self.tail, self.analysis, self.words) else {
             if let Some(grams) = self.diverted.take() {
                 divert(self.text, self.words.fingerprint, grams);
             }
             return false;
-        }
-        let word = (self.analysis).analyse(&mut self.tail.token_mut().text, self.words);
-        let token = self.tail.token();
+        };
+        let token = self.ahead.token();
         if self.last_position.replace(token.position) == Some(token.position) {
             // A character of a spaceless script on its own, at its pair's position: pairs are
             // made of the first token at each position, as a query's words have no others.
@@ -591,7 +596,7 @@ impl<S: TokenStream> TokenStream for EnglishStream<'_, S> {
         if self.showing_gram.is_some() {
             &self.gram
         } else {
-            self.tail.token()
+            self.ahead.token()
         }
     }
 
@@ -599,7 +604,7 @@ impl<S: TokenStream> TokenStream for EnglishStream<'_, S> {
         if self.showing_gram.is_some() {
             &mut self.gram
         } else {
-            self.tail.token_mut()
+            self.ahead.token_mut()
         }
     }
 }
