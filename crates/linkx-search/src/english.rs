@@ -6,8 +6,8 @@
 //! entry. Lowercasing, folding, stemming and the table lookup, word by word, were a third of
 //! the indexing time. A cached word takes one cache line (the word as written, its analysed
 //! text, its table number): a lookup is one memory access, and indexing touches far more
-//! memory than fits in the processor's caches, so each access is likely a miss (a cache of
-//! `String` pairs, two more accesses per word, cost more than the stemming it saved).
+//! memory than fits in the processor's caches, so each access is likely a miss (the cache this
+//! replaced, a pair of `String`s per slot, took three per word, then the table lookup a fourth).
 
 use crate::grams::{GramWords, Word};
 use rustc_hash::FxHasher;
@@ -204,12 +204,9 @@ impl Analysis {
             }
             if slot.tag == tag && slot.written() == word.as_bytes() {
                 slot.uses = slot.uses.saturating_add(1);
-                // Cached from a `String`: always UTF-8.
-                let Ok(analysed) = std::str::from_utf8(slot.analysed()) else {
-                    break;
-                };
                 word.clear();
-                word.push_str(analysed);
+                // Cached from a `String`: always UTF-8, never replaced.
+                word.push_str(&String::from_utf8_lossy(slot.analysed()));
                 return match slot.number {
                     NOT_IN_TABLE => Word::RARE,
                     number => table.word_numbered(number),
@@ -217,24 +214,22 @@ impl Analysis {
             }
             at = (at + 1) & mask;
         }
-        // Not cached: analysed, then kept if it fits.
-        let mut slot = Slot {
-            tag,
-            written: word.len() as u8,
-            ..Slot::EMPTY
-        };
-        let cached = word.len() < TEXT;
-        if cached {
-            slot.text[..word.len()].copy_from_slice(word.as_bytes());
+        // Not cached: analysed, then kept if the word and its analysis fit in a slot.
+        let mut slot = Slot { tag, ..Slot::EMPTY };
+        let written = word.len();
+        if written < TEXT {
+            slot.text[..written].copy_from_slice(word.as_bytes());
         }
         self.analyse_uncached(word);
         let entry = table.word(word);
-        let from = usize::from(slot.written);
-        if !cached || from + word.len() > TEXT {
+        let analysed = word.len();
+        if written + analysed > TEXT {
             return entry;
         }
-        slot.text[from..from + word.len()].copy_from_slice(word.as_bytes());
-        slot.analysed = word.len() as u8;
+        slot.text[written..written + analysed].copy_from_slice(word.as_bytes());
+        // Both under `TEXT`.
+        slot.written = written as u8;
+        slot.analysed = analysed as u8;
         slot.number = u16::try_from(entry.number).unwrap_or(NOT_IN_TABLE);
         if self.entries < self.slots.len() / 2 {
             self.slots[at] = slot;

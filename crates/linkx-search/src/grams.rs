@@ -48,8 +48,8 @@ const MAX_WORDS: usize = 4_096;
 /// (see [`GramWords::stale`]).
 const GROWTH: u64 = 4;
 
-/// The commonest words of English news text (function words and reporting verbs), as the
-/// analysis chain lowercases and stems them before this filter sees them: the words of an index
+/// The commonest words of English news text (function words and reporting verbs), before they
+/// are lowercased and stemmed like every word (see [`GramWords::english`]): the words of an index
 /// whose archive was too small to learn from, any pair of them a gram.
 pub const ENGLISH: [&str; 48] = [
     "the", "of", "to", "and", "a", "in", "that", "is", "for", "on", "it", "with", "as", "was",
@@ -154,8 +154,8 @@ fn gram_number(a: Word, b: Word) -> u32 {
 const FILE_HEADER: &str = "# linkx gram words: share of articles, occurrences per article, word";
 
 impl GramWords {
-    /// The English words, as they come out of `analyze` (the analysis chain before this
-    /// filter), so that "was" is found however the stemmer writes it.
+    /// The English words, as they come out of `analyze` (the analysis of English words, without
+    /// grams), so that "was" is found however the stemmer writes it.
     pub fn english(mut analyze: impl FnMut(&str) -> Vec<String>) -> GramWords {
         let words = numbered(
             ENGLISH
