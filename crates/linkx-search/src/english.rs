@@ -321,14 +321,7 @@ mod tests {
             .filter(AsciiFoldingFilter)
             .filter(Stemmer::default())
             .build();
-        let mut expected = |text: &str| {
-            let mut stream = filters.token_stream(text);
-            let mut out = Vec::new();
-            while stream.advance() {
-                out.push(stream.token().text.clone());
-            }
-            out
-        };
+        let mut expected = |text: &str| crate::words_of(&mut filters, text);
         let table = GramWords::english(|w| vec![w.to_string()]);
         let mut analysis = Analysis::default();
         let mut analysed = |text: &str| {
