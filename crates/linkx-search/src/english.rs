@@ -5,7 +5,7 @@
 //! and then looked up by the word as written: one lookup gives both the stem and the table
 //! entry. Lowercasing, folding, stemming and the table lookup, word by word, were a third of
 //! the indexing time. A cached word takes one cache line (the word as written, its analysed
-//! text, its table number): a lookup is one memory access, and indexing touches far more
+//! text, its table entry): a lookup is one memory access, and indexing touches far more
 //! memory than fits in the processor's caches, so each access is likely a miss (the cache this
 //! replaced, a pair of `String`s per slot, took three per word, then the table lookup a fourth).
 
@@ -28,27 +28,30 @@ const FIRST_SLOTS: usize = 512;
 const UNCACHED_WORDS: u32 = 256;
 
 /// Bytes of a slot for the word as written and analysed: longer words are not cached.
-const TEXT: usize = 52;
+const TEXT: usize = 42;
 
 /// A word analysed, in one cache line: `text` holds the word as written then analysed
-/// (`written` and `analysed` bytes), `number` its number in the table (`NOT_IN_TABLE` when it
-/// is not there), `uses` how often it was looked up. `tag` is 0 for an empty slot.
+/// (`written` and `analysed` bytes), `entry` its entry in the table, `uses` how often it was
+/// looked up. `tag` is 0 for an empty slot.
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 struct Slot {
     tag: u32,
     uses: u32,
-    number: u16,
+    entry: Word,
     written: u8,
     analysed: u8,
     text: [u8; TEXT],
 }
 
+// One cache line, not two.
+const _: () = assert!(std::mem::size_of::<Slot>() == 64);
+
 impl Slot {
     const EMPTY: Slot = Slot {
         tag: 0,
         uses: 0,
-        number: 0,
+        entry: Word::RARE,
         written: 0,
         analysed: 0,
         text: [0; TEXT],
@@ -63,8 +66,6 @@ impl Slot {
         &self.text[from..from + usize::from(self.analysed)]
     }
 }
-
-const NOT_IN_TABLE: u16 = u16::MAX;
 
 /// Words read ahead and analysed together (see [`Ahead`]).
 const AHEAD: usize = 16;
@@ -185,7 +186,7 @@ impl Clone for Analysis {
 impl Analysis {
     /// Replaces `word` (as written) by its analysed form, and returns its entry in `table`.
     /// The cache remembers entries of one table: an analysis is used with one table only.
-    pub fn analyse(&mut self, word: &mut String, table: &GramWords) -> Word {
+    fn analyse(&mut self, word: &mut String, table: &GramWords) -> Word {
         if self.slots.is_empty() {
             self.uncached += 1;
             if self.uncached <= UNCACHED_WORDS {
@@ -207,10 +208,7 @@ impl Analysis {
                 word.clear();
                 // Cached from a `String`: always UTF-8, never replaced.
                 word.push_str(&String::from_utf8_lossy(slot.analysed()));
-                return match slot.number {
-                    NOT_IN_TABLE => Word::RARE,
-                    number => table.word_numbered(number),
-                };
+                return slot.entry;
             }
             at = (at + 1) & mask;
         }
@@ -230,7 +228,7 @@ impl Analysis {
         // Both under `TEXT`.
         slot.written = written as u8;
         slot.analysed = analysed as u8;
-        slot.number = u16::try_from(entry.number).unwrap_or(NOT_IN_TABLE);
+        slot.entry = entry;
         if self.entries < self.slots.len() / 2 {
             self.slots[at] = slot;
             self.entries += 1;

@@ -97,7 +97,7 @@ fn most_frequent_first(a: (&str, Frequency), b: (&str, Frequency)) -> std::cmp::
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Word {
     frequency: Frequency,
-    pub number: u32,
+    number: u32,
 }
 
 impl Word {
@@ -130,8 +130,6 @@ fn numbered(
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GramWords {
     words: HashMap<Box<str>, Word, FxBuildHasher>,
-    /// The words' frequencies by number.
-    by_number: Vec<Frequency>,
     /// Articles in the archive when the table was learnt (0: never learnt).
     archive: u64,
     /// Names the table in the gram lists numbered with it (see [`GramWords::fingerprint`]).
@@ -167,13 +165,8 @@ impl GramWords {
     }
 
     fn of(words: HashMap<Box<str>, Word, FxBuildHasher>, archive: u64) -> GramWords {
-        let mut by_number = vec![Frequency::RARE; words.len()];
-        for word in words.values() {
-            by_number[word.number as usize] = word.frequency;
-        }
         let mut table = GramWords {
             words,
-            by_number,
             archive,
             fingerprint: 0,
         };
@@ -294,17 +287,6 @@ impl GramWords {
     /// `word` as the table knows it ([`Word::RARE`] when it is not in it).
     pub fn word(&self, word: &str) -> Word {
         self.words.get(word).copied().unwrap_or(Word::RARE)
-    }
-
-    /// The word numbered `number` in the table ([`Word::RARE`] past it).
-    pub fn word_numbered(&self, number: u16) -> Word {
-        match self.by_number.get(usize::from(number)) {
-            Some(&frequency) => Word {
-                frequency,
-                number: u32::from(number),
-            },
-            None => Word::RARE,
-        }
     }
 
     /// How a phrase of `tokens` (position, text) is found: the grams of its adjacent pairs of
