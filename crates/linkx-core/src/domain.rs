@@ -124,67 +124,9 @@ impl fmt::Display for SourceUrl {
     }
 }
 
-/// A URL path segment from a title: lowercase ASCII letters and digits joined by `-`,
-/// at most 80 characters, never empty.
-pub fn slugify(title: &str) -> String {
-    let mut slug = String::with_capacity(title.len().min(80));
-    let mut pending_dash = false;
-    for ch in title.chars().flat_map(fold_accent) {
-        if ch.is_ascii_alphanumeric() {
-            if slug.len() >= 79 {
-                break;
-            }
-            if pending_dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            pending_dash = false;
-            slug.push(ch.to_ascii_lowercase());
-        } else {
-            pending_dash = true;
-        }
-    }
-    if slug.is_empty() {
-        slug.push_str("item");
-    }
-    slug
-}
-
-/// Folds the common Latin accented letters to ASCII so `Café Zürich` slugs as `cafe-zurich`.
-fn fold_accent(ch: char) -> impl Iterator<Item = char> {
-    let folded: &str = match ch {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
-        'ç' | 'Ç' | 'ć' | 'č' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' | 'ę' | 'ě' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
-        'ñ' | 'Ñ' | 'ń' | 'ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        'ß' => "ss",
-        'æ' | 'Æ' => "ae",
-        'œ' | 'Œ' => "oe",
-        'ł' | 'Ł' => "l",
-        'ś' | 'š' | 'Š' => "s",
-        'ż' | 'ź' | 'ž' | 'Ž' => "z",
-        _ => "",
-    };
-    let single = if folded.is_empty() { Some(ch) } else { None };
-    folded.chars().chain(single)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slug_is_readable_ascii() {
-        assert_eq!(
-            slugify("Café in Zürich: 3 new rules!"),
-            "cafe-in-zurich-3-new-rules"
-        );
-        assert_eq!(slugify("¿¡!?"), "item");
-        assert!(slugify(&"word ".repeat(100)).len() <= 80);
-    }
 
     #[test]
     fn source_url_accepts_bare_hosts_and_rejects_other_schemes() {

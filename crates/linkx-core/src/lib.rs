@@ -12,9 +12,11 @@ pub mod domain;
 pub mod jobs;
 pub mod rules;
 pub mod script;
+pub mod slug;
 pub mod text;
 pub mod urlnorm;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
-pub use domain::{Display, FullText, SourceUrl, slugify};
+pub use domain::{Display, FullText, SourceUrl};
+pub use slug::{slug_from_path, slugify};

@@ -120,7 +120,7 @@ pub async fn topic_atom(
 ) -> Result<Response, WebError> {
     let topic = state
         .store
-        .topic_by_slug(&slug)
+        .topic_by_slug(&linkx_core::slug_from_path(&slug))
         .await?
         .ok_or(WebError::NotFound)?;
     let items = state.store.topic_articles(topic.id, FEED_ITEMS, 0).await?;

@@ -7,6 +7,7 @@ use crate::{AppState, WebError};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use linkx_core::slug_from_path;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -129,6 +130,8 @@ pub async fn article(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    // Decoded by the router; stored percent-encoded.
+    let slug = slug_from_path(&slug);
     let visitor = Visitor::from_headers(&state, &headers);
     // Readers who have not commented and are not replying all see the same page but for their
     // form token: it is rendered once, with a placeholder where the token goes.
@@ -523,7 +526,7 @@ pub async fn source(
 ) -> Result<Response, WebError> {
     let s = state
         .store
-        .source_by_slug(&slug)
+        .source_by_slug(&slug_from_path(&slug))
         .await?
         .ok_or(WebError::NotFound)?;
     let page = q.number();
@@ -573,7 +576,7 @@ pub async fn topic(
 ) -> Result<Response, WebError> {
     let topic = state
         .store
-        .topic_by_slug(&slug)
+        .topic_by_slug(&slug_from_path(&slug))
         .await?
         .ok_or(WebError::NotFound)?;
     let page = q.number();

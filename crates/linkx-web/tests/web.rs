@@ -245,6 +245,41 @@ async fn wrong_slug_redirects_and_unknown_ids_are_404() {
 }
 
 #[tokio::test]
+async fn titles_and_names_in_any_script_get_readable_addresses_that_are_served() {
+    let s = site().await;
+    let src = add_source(&s.store, "Новости Москвы", Display::Excerpt).await;
+    ingest(
+        &s.store,
+        src,
+        &[
+            article(1, "東京で大雨、交通に影響", "text"),
+            article(2, "Москва объявила режим ЧС", "text"),
+        ],
+    )
+    .await;
+    // Cyrillic is romanised; Japanese is kept, percent-encoded, as browsers send it.
+    let tokyo = "/a/1/%E6%9D%B1%E4%BA%AC%E3%81%A7%E5%A4%A7%E9%9B%A8-%E4%BA%A4%E9%80%9A%E3%81%AB%E5%BD%B1%E9%9F%BF";
+    for uri in [
+        tokyo,
+        "/a/2/moskva-obyavila-rezhim-chs",
+        "/source/novosti-moskvy",
+    ] {
+        let (status, _, body) = get(&s.state, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(body.contains("Новости Москвы"), "{uri}");
+    }
+    // The home page links each article by that address; an old slug redirects to it.
+    let (_, _, home) = get(&s.state, "/").await;
+    assert!(home.contains(&format!("href=\"{tokyo}\"")), "{home}");
+    let (status, headers, _) = get(&s.state, "/a/1/item").await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(headers[header::LOCATION], tokyo);
+    // A link written with lowercase escapes names the same page.
+    let (status, _, _) = get(&s.state, &tokyo.to_lowercase()).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn home_lists_articles_with_their_links_and_paginates() {
     let s = site().await;
     let src = add_source(&s.store, "Daily", Display::Excerpt).await;
