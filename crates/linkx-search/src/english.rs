@@ -203,11 +203,14 @@ impl Analysis {
             if slot.tag == 0 {
                 break;
             }
-            if slot.tag == tag && slot.written() == word.as_bytes() {
-                slot.uses = slot.uses.saturating_add(1);
+            // Cached from a `String`, the analysed text is UTF-8: the check always passes.
+            if slot.tag == tag
+                && slot.written() == word.as_bytes()
+                && let Ok(analysed) = std::str::from_utf8(slot.analysed())
+            {
                 word.clear();
-                // Cached from a `String`: always UTF-8, never replaced.
-                word.push_str(&String::from_utf8_lossy(slot.analysed()));
+                word.push_str(analysed);
+                slot.uses = slot.uses.saturating_add(1);
                 return slot.entry;
             }
             at = (at + 1) & mask;
