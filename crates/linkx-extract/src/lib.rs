@@ -153,7 +153,14 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
         .title
         .clone()
         .or(smoothie_title)
-        .map(|t| without_site_name(&collapse(&t), site_name.as_deref()).to_string())
+        .map(|t| {
+            let t = collapse(&t);
+            let headline = without_site_name(&t, site_name.as_deref());
+            match headline.len() == t.len() {
+                true => without_host_name(&t, base.as_ref()).to_string(),
+                false => headline.to_string(),
+            }
+        })
         .filter(|t| !t.is_empty());
     let byline = meta
         .byline
@@ -236,6 +243,45 @@ fn without_site_name<'a>(title: &'a str, site: Option<&str>) -> &'a str {
             if !headline.is_empty() {
                 return headline;
             }
+        }
+    }
+    title
+}
+
+/// `title` without a part that names the site by its address, when the page does not say its
+/// name: `… | Reuters` on reuters.com, `BBC News - …` on bbc.co.uk, `… – The Guardian` on
+/// theguardian.com. The part is short (a name, not a clause) and the headline stays.
+fn without_host_name<'a>(title: &'a str, url: Option<&url::Url>) -> &'a str {
+    let Some(host) = url.and_then(url::Url::host_str) else {
+        return title;
+    };
+    let mut labels: Vec<&str> = host.split('.').collect();
+    labels.pop();
+    labels.retain(|l| l.len() >= 3 && !["www", "com", "org", "net", "gov", "edu"].contains(l));
+    let names_site = |part: &str| {
+        let part = part.trim();
+        let squeezed: String = (part.chars())
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        part.split_whitespace().count() <= 4
+            && squeezed.chars().count() >= 3
+            && labels.iter().any(|label| {
+                squeezed.starts_with(label) || (squeezed.len() >= 4 && label.contains(&squeezed))
+            })
+    };
+    for sep in TITLE_SEPARATORS {
+        if let Some((head, tail)) = title.rsplit_once(sep)
+            && !head.trim().is_empty()
+            && names_site(tail)
+        {
+            return head.trim_end();
+        }
+        if let Some((head, tail)) = title.split_once(sep)
+            && !tail.trim().is_empty()
+            && names_site(head)
+        {
+            return tail.trim_start();
         }
     }
     title

@@ -283,6 +283,41 @@ fn the_site_name_leaves_the_title() {
         let a = extract_article(&html, None).unwrap();
         assert_eq!(a.title.as_deref(), Some("Floods"), "{title}");
     }
+    // Without og:site_name, a part naming the site by its address goes; other parts stay.
+    for (title, url, expected) in [
+        (
+            "Floods | Reuters",
+            "https://www.reuters.com/world/floods",
+            "Floods",
+        ),
+        (
+            "BBC News - Floods",
+            "https://www.bbc.co.uk/news/1",
+            "Floods",
+        ),
+        (
+            "Floods – The Guardian",
+            "https://www.theguardian.com/uk/1",
+            "Floods",
+        ),
+        (
+            "Biden - Trump debate",
+            "https://trumpnews.com/1",
+            "Biden - Trump debate",
+        ),
+        (
+            "Floods | Valley",
+            "https://riverport.example/1",
+            "Floods | Valley",
+        ),
+    ] {
+        let html = format!(
+            "<html><head><title>{title}</title></head><body><article><p>{paragraph}</p>\
+             <p>{paragraph}</p></article></body></html>"
+        );
+        let a = extract_article(&html, Some(url)).unwrap();
+        assert_eq!(a.title.as_deref(), Some(expected), "{title}");
+    }
     // A headline that only ends like the site's name keeps it.
     let html = format!(
         "<html><head><title>Spider-Man returns</title><meta property=\"og:site_name\" \
