@@ -60,6 +60,9 @@ impl Slug {
     /// Appends the spelling of a word character, unless that would pass a limit: whether
     /// there was room.
     fn push(&mut self, ch: char) -> bool {
+        if ch.is_ascii() {
+            return self.push_spelled(ch.to_ascii_lowercase().encode_utf8(&mut [0; 4]), 1);
+        }
         let mut spelled = String::new();
         let mut shown = 0;
         match romanise(ch) {
@@ -78,6 +81,12 @@ impl Slug {
                 }
             }
         }
+        self.push_spelled(&spelled, shown)
+    }
+
+    /// Appends a character's spelling (`shown` characters), after a dash when it starts a
+    /// word, unless that would pass a limit.
+    fn push_spelled(&mut self, spelled: &str, shown: usize) -> bool {
         if spelled.is_empty() {
             return true;
         }
@@ -90,7 +99,7 @@ impl Slug {
         if dash == 1 {
             self.text.push('-');
         }
-        self.text.push_str(&spelled);
+        self.text.push_str(spelled);
         self.shown += dash + shown;
         self.between_words = false;
         true
