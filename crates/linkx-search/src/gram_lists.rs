@@ -21,6 +21,7 @@
 //! the top bit set for a bitmap, end of its list), sorted by number, then the entry count, the
 //! table's fingerprint and a magic number.
 
+use rustc_hash::FxBuildHasher;
 use std::any::Any;
 use std::collections::HashMap;
 use std::io::Write;
@@ -85,8 +86,8 @@ impl SegmentPlugin for GramPlugin {
             text: schema.get_field("text").ok(),
             analyzer,
             fingerprint: None,
-            grams: Vec::new(),
-            runs: Vec::new(),
+            lists: HashMap::with_hasher(FxBuildHasher),
+            bytes: 0,
             max_doc: 0,
         }))
     }
@@ -121,7 +122,7 @@ impl SegmentPlugin for GramPlugin {
     }
 }
 
-/// One gram's articles, as a file keeps them.
+/// One gram's articles while a segment is written.
 #[derive(Default)]
 struct DocList {
     last: DocId,
@@ -149,59 +150,10 @@ struct GramWriter {
     analyzer: Option<TextAnalyzer>,
     /// The table the segment's grams were numbered with; `Some(UNKNOWN)` once two differ.
     fingerprint: Option<u64>,
-    /// Each document's grams (with their field's bit), in the order they came, a chunk at a
-    /// time (the memory reported grows evenly), and whose they are: runs of a document and how
-    /// many grams. Sorted by gram when the segment is written. Appending is one write to
-    /// memory just written; a list per gram, looked up by gram, took two reads far apart per
-    /// gram (~4% of the build).
-    grams: Vec<Vec<u32>>,
-    runs: Vec<(DocId, u32)>,
+    lists: HashMap<u32, DocList, FxBuildHasher>,
+    /// Bytes the lists have reserved.
+    bytes: usize,
     max_doc: DocId,
-}
-
-/// Grams of a chunk (256 KB).
-const CHUNK: usize = 1 << 16;
-
-/// Bits of a radix sort pass; three passes sort the 25 bits of a gram and its field.
-const RADIX_BITS: u32 = 9;
-
-/// The writer's grams as `gram << 32 | document`, sorted by gram, each gram's documents in
-/// the order they came: a radix sort (`pdqsort` of the same took four times as long).
-fn sort_by_gram(grams: Vec<Vec<u32>>, runs: &[(DocId, u32)]) -> Vec<u64> {
-    let docs = runs
-        .iter()
-        .flat_map(|&(doc, count)| std::iter::repeat_n(doc, count as usize));
-    let postings = (grams.iter().flatten())
-        .zip(docs)
-        .map(|(&gram, doc)| u64::from(gram) << 32 | u64::from(doc));
-    let mut sorted = vec![0u64; postings.clone().count()];
-    scatter(postings, 32, &mut sorted);
-    drop(grams);
-    let mut other = vec![0u64; sorted.len()];
-    scatter(sorted.iter().copied(), 32 + RADIX_BITS, &mut other);
-    scatter(other.iter().copied(), 32 + 2 * RADIX_BITS, &mut sorted);
-    sorted
-}
-
-/// One stable pass of the radix sort: `postings` into `to` by their bits from `shift`.
-fn scatter(postings: impl Iterator<Item = u64> + Clone, shift: u32, to: &mut [u64]) {
-    const BUCKETS: usize = 1 << RADIX_BITS;
-    let bucket = |posting: u64| (posting >> shift) as usize & (BUCKETS - 1);
-    let mut starts = [0usize; BUCKETS];
-    for posting in postings.clone() {
-        starts[bucket(posting)] += 1;
-    }
-    let mut at = 0;
-    for start in &mut starts {
-        (*start, at) = (at, at + *start);
-    }
-    for posting in postings {
-        let next = &mut starts[bucket(posting)];
-        if let Some(slot) = to.get_mut(*next) {
-            *slot = posting;
-        }
-        *next += 1;
-    }
 }
 
 impl GramWriter {
@@ -225,14 +177,11 @@ impl GramWriter {
             Some(_) => {}
         }
         for &gram in grams {
-            if self.grams.last().is_none_or(|chunk| chunk.len() == CHUNK) {
-                self.grams.push(Vec::with_capacity(CHUNK));
-            }
-            if let Some(chunk) = self.grams.last_mut() {
-                chunk.push(gram | field);
-            }
+            let list = self.lists.entry(gram | field).or_default();
+            let before = list.deltas.capacity();
+            list.push(doc);
+            self.bytes += list.deltas.capacity() - before;
         }
-        self.runs.push((doc, grams.len() as u32));
     }
 }
 
@@ -274,18 +223,14 @@ impl PluginWriter for GramWriter {
             // A sorted segment renumbers its documents; our index never sorts.
             write_footer(&mut out, &[], UNKNOWN)?;
         } else {
-            let postings = sort_by_gram(self.grams, &self.runs);
-            let mut entries = Vec::new();
+            let mut grams: Vec<(u32, DocList)> = self.lists.into_iter().collect();
+            grams.sort_unstable_by_key(|(gram, _)| *gram);
+            let mut entries = Vec::with_capacity(grams.len());
             let mut end = 0u64;
-            let mut list = DocList::default();
-            for run in postings.chunk_by(|a, b| a >> 32 == b >> 32) {
-                list.count = 0;
-                list.deltas.clear();
-                run.iter().for_each(|&posting| list.push(posting as DocId));
-                let (written, count) = write_list(&mut out, &list, self.max_doc)?;
+            for (gram, list) in &grams {
+                let (written, count) = write_list(&mut out, list, self.max_doc)?;
                 end += written;
-                let gram = run.first().map_or(0, |posting| (posting >> 32) as u32);
-                entries.push((gram, count, end));
+                entries.push((*gram, count, end));
             }
             write_footer(&mut out, &entries, fingerprint)?;
         }
@@ -294,8 +239,9 @@ impl PluginWriter for GramWriter {
     }
 
     fn mem_usage(&self) -> usize {
-        self.grams.len() * CHUNK * std::mem::size_of::<u32>()
-            + self.runs.capacity() * std::mem::size_of::<(DocId, u32)>()
+        self.bytes
+            + self.lists.capacity()
+                * (std::mem::size_of::<(u32, DocList)>() + std::mem::size_of::<u64>())
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -996,39 +942,6 @@ mod tests {
         let mut file = Vec::new();
         write_list(&mut file, list, max_doc).unwrap();
         file
-    }
-
-    #[test]
-    fn grams_are_sorted_with_their_documents_in_the_order_they_came() {
-        // Grams of every field and size (all 25 bits), documents whose grams span chunks.
-        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
-        let mut runs = Vec::new();
-        let mut all = Vec::new();
-        for doc in 0..500 {
-            let count = (next() % 40) as u32;
-            runs.push((doc, count));
-            for _ in 0..count {
-                let gram =
-                    ((next() % 64) as u32 * 0x7_1234 % (1 << 24)) | (TEXT * (next() % 2) as u32);
-                all.push(gram);
-            }
-        }
-        let chunks: Vec<Vec<u32>> = all.chunks(7).map(<[u32]>::to_vec).collect();
-        let mut expected: Vec<u64> = (all.iter())
-            .zip(
-                runs.iter()
-                    .flat_map(|&(d, n)| std::iter::repeat_n(d, n as usize)),
-            )
-            .map(|(&gram, doc)| u64::from(gram) << 32 | u64::from(doc))
-            .collect();
-        expected.sort_by_key(|posting| posting >> 32);
-        assert_eq!(sort_by_gram(chunks, &runs), expected);
     }
 
     #[test]
