@@ -153,14 +153,7 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
         .title
         .clone()
         .or(smoothie_title)
-        .map(|t| {
-            let t = collapse(&t);
-            let headline = without_site_name(&t, site_name.as_deref());
-            match headline.len() == t.len() {
-                true => without_host_name(&t, base.as_ref()).to_string(),
-                false => headline.to_string(),
-            }
-        })
+        .map(|t| without_site_name(&collapse(&t), site_name.as_deref(), base.as_ref()).to_string())
         .filter(|t| !t.is_empty());
     let byline = meta
         .byline
@@ -218,73 +211,55 @@ pub fn extract_article(html: &str, url: Option<&str>) -> Result<Extracted, Extra
 const TITLE_SEPARATORS: [&str; 7] = [" | ", "|", "｜", " - ", " – ", " — ", " · "];
 
 /// `title` without the site's name that page titles often carry, after the headline or before
-/// it ("Headline | Site", "Site - Headline", "見出し｜サイト").
-fn without_site_name<'a>(title: &'a str, site: Option<&str>) -> &'a str {
-    let Some(site) = site
-        .map(str::trim)
-        .filter(|s| !s.is_empty() && s.len() < title.len())
-    else {
-        return title;
+/// it ("Headline | Site", "Site - Headline", "見出し｜サイト"): the name the page states
+/// (`site`), or when it states none that matches, a short part naming the site by its address
+/// (`… | Reuters` on reuters.com, `BBC News - …` on bbc.co.uk). The headline always stays.
+fn without_site_name<'a>(title: &'a str, site: Option<&str>, url: Option<&url::Url>) -> &'a str {
+    let site = site.map(str::trim).filter(|s| !s.is_empty());
+    let host = host_labels(url);
+    let names_site = |part: &str| {
+        let part = part.trim();
+        site.is_some_and(|s| part.eq_ignore_ascii_case(s)) || names_host(part, &host)
     };
-    let cut = title.len() - site.len();
-    if title.is_char_boundary(cut) && title[cut..].eq_ignore_ascii_case(site) {
-        let head = &title[..cut];
-        if let Some(sep) = TITLE_SEPARATORS.iter().find(|sep| head.ends_with(*sep)) {
-            let headline = head[..head.len() - sep.len()].trim_end();
-            if !headline.is_empty() {
-                return headline;
+    for sep in TITLE_SEPARATORS {
+        for (at, _) in title.match_indices(sep) {
+            let (head, tail) = (&title[..at], &title[at + sep.len()..]);
+            if !head.trim().is_empty() && names_site(tail) {
+                return head.trim_end();
             }
-        }
-    }
-    if title.is_char_boundary(site.len()) && title[..site.len()].eq_ignore_ascii_case(site) {
-        let tail = &title[site.len()..];
-        if let Some(sep) = TITLE_SEPARATORS.iter().find(|sep| tail.starts_with(*sep)) {
-            let headline = tail[sep.len()..].trim_start();
-            if !headline.is_empty() {
-                return headline;
+            if !tail.trim().is_empty() && names_site(head) {
+                return tail.trim_start();
             }
         }
     }
     title
 }
 
-/// `title` without a part that names the site by its address, when the page does not say its
-/// name: `… | Reuters` on reuters.com, `BBC News - …` on bbc.co.uk, `… – The Guardian` on
-/// theguardian.com. The part is short (a name, not a clause) and the headline stays.
-fn without_host_name<'a>(title: &'a str, url: Option<&url::Url>) -> &'a str {
+/// The labels of `url`'s host that can name a site (`www`, the last label and generic ones
+/// like `com` or `co` left out).
+fn host_labels(url: Option<&url::Url>) -> Vec<&str> {
     let Some(host) = url.and_then(url::Url::host_str) else {
-        return title;
+        return Vec::new();
     };
     let mut labels: Vec<&str> = host.split('.').collect();
     labels.pop();
     labels.retain(|l| l.len() >= 3 && !["www", "com", "org", "net", "gov", "edu"].contains(l));
-    let names_site = |part: &str| {
-        let part = part.trim();
-        let squeezed: String = (part.chars())
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
-        part.split_whitespace().count() <= 4
-            && squeezed.chars().count() >= 3
-            && labels.iter().any(|label| {
-                squeezed.starts_with(label) || (squeezed.len() >= 4 && label.contains(&squeezed))
-            })
-    };
-    for sep in TITLE_SEPARATORS {
-        if let Some((head, tail)) = title.rsplit_once(sep)
-            && !head.trim().is_empty()
-            && names_site(tail)
-        {
-            return head.trim_end();
-        }
-        if let Some((head, tail)) = title.split_once(sep)
-            && !tail.trim().is_empty()
-            && names_site(head)
-        {
-            return tail.trim_start();
-        }
-    }
-    title
+    labels
+}
+
+/// Whether a title's `part` is a name (four words at most) that one of the host's `labels`
+/// spells, spaces and case aside: `The Guardian` for theguardian.com, `TheHill` for
+/// thehill.com.
+fn names_host(part: &str, labels: &[&str]) -> bool {
+    let squeezed: String = (part.chars())
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    part.split_whitespace().count() <= 4
+        && squeezed.chars().count() >= 3
+        && labels.iter().any(|label| {
+            squeezed.starts_with(label) || (squeezed.len() >= 4 && label.contains(&squeezed))
+        })
 }
 
 fn collapse(s: &str) -> String {
