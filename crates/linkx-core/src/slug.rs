@@ -73,11 +73,18 @@ impl Slug {
             None => {
                 for lower in without_accents(ch).flat_map(char::to_lowercase) {
                     match fold_latin(lower) {
-                        Some(ascii) => spelled.push_str(ascii),
-                        None if lower.is_ascii() => spelled.push(lower),
-                        None => encode(lower, &mut spelled),
+                        Some(ascii) => {
+                            spelled.push_str(ascii);
+                            shown += ascii.len();
+                        }
+                        None => {
+                            match lower.is_ascii() {
+                                true => spelled.push(lower),
+                                false => encode(lower, &mut spelled),
+                            }
+                            shown += 1;
+                        }
                     }
-                    shown += fold_latin(lower).map_or(1, str::len);
                 }
             }
         }
